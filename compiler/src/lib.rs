@@ -1,0 +1,20 @@
+//! `plantc`: the compiler for `.plant` files, from source text to a checked, flattened model.
+//!
+//! The pipeline is visible as modules: [`syntax`] (text -> AST), [`resolve`] (imports and
+//! file-level names), [`units`] (dimension algebra), [`check`] (units, types, members,
+//! bonds, structure), [`lower`] (flattening into the [`ir`], drive counts, algebraic
+//! loops), [`db`] (salsa inputs and tracked queries) and [`diagnostics`]. The core does
+//! no IO; the [`driver`] reads files into the database.
+
+pub mod check;
+pub mod db;
+pub mod diagnostics;
+pub mod driver;
+pub mod ir;
+pub mod lower;
+pub mod resolve;
+pub mod stdlib;
+pub mod syntax;
+pub mod units;
+
+pub use driver::{CompileError, Session, compile_file, compile_str};
