@@ -1684,7 +1684,23 @@ fn stray_doc_comments() {
         "/// nothing follows"
     );
     assert!(!crate::diagnostics::has_errors(&p.diagnostics));
-    let d = one_error("/// doc\nuse a::B\n");
+    // A `///` block at the top of a file documents the file.
+    let p = parse("test.plant", "/// The file.\nuse a::B\n");
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(
+        p.file.doc.as_ref().map(|d| d.text.as_str()),
+        Some("The file.")
+    );
+    let p = parse("test.plant", "/// Header.\n\n/// Tank.\nnode Tank { }\n");
+    assert_eq!(
+        p.file.doc.as_ref().map(|d| d.text.as_str()),
+        Some("Header.")
+    );
+    match &p.file.items[0] {
+        ast::Item::Node(n) => assert_eq!(n.doc.as_ref().map(|d| d.text.as_str()), Some("Tank.")),
+        other => panic!("{other:?}"),
+    }
+    let d = one_error("node A { }\n/// doc\nuse a::B\n");
     assert_eq!(d.code, codes::STRAY_DOC);
     let d = one_error("node A { when x { /// doc\n a = 1 } }");
     assert_eq!(d.code, codes::STRAY_DOC);
