@@ -10,6 +10,7 @@ pub mod check;
 pub mod db;
 pub mod diagnostics;
 pub mod driver;
+pub mod generate;
 pub mod ir;
 pub mod lower;
 pub mod resolve;

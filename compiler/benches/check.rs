@@ -1,0 +1,40 @@
+//! Checking and flattening cost as plants grow (1k, 10k, 100k node instances), and the
+//! cost of checking each example from source. Run: `cargo bench -p plantc --bench check`.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use plantc::driver::Session;
+
+fn check_and_lower(path: &str, text: &str) -> usize {
+    let mut s = Session::new();
+    let f = s.set_source(path, text.to_string());
+    let d = s.diagnostics(f);
+    assert!(d.is_empty(), "{:?}", d.first());
+    s.models(f).iter().map(|m| m.vars.len()).sum()
+}
+
+fn scaling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("check_and_flatten");
+    g.sample_size(10);
+    for n in [1_000usize, 10_000, 100_000] {
+        let text = plantc::generate::chain_plant(n);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, t| b.iter(|| check_and_lower("chain.plant", t)));
+    }
+    g.finish();
+}
+
+fn examples(c: &mut Criterion) {
+    let mut g = c.benchmark_group("examples");
+    for entry in std::fs::read_dir("../examples").expect("examples").flatten() {
+        let p = entry.path();
+        if p.extension().is_some_and(|x| x == "plant") {
+            let text = std::fs::read_to_string(&p).expect("read");
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            g.bench_function(&name, |b| b.iter(|| check_and_lower(&name, &text)));
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, scaling, examples);
+criterion_main!(benches);
