@@ -18,18 +18,27 @@ fn scaling(c: &mut Criterion) {
     // Under `cargo test` (no `--bench`) each benchmark runs once as a smoke test: keep the
     // largest size for real benchmark runs.
     let benchmarking = std::env::args().any(|a| a == "--bench");
-    let sizes: &[usize] = if benchmarking { &[1_000, 10_000, 100_000] } else { &[1_000] };
+    let sizes: &[usize] = if benchmarking {
+        &[1_000, 10_000, 100_000]
+    } else {
+        &[1_000]
+    };
     for &n in sizes {
         let text = plantc::generate::chain_plant(n);
         g.throughput(Throughput::Elements(n as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, t| b.iter(|| check_and_lower("chain.plant", t)));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, t| {
+            b.iter(|| check_and_lower("chain.plant", t))
+        });
     }
     g.finish();
 }
 
 fn examples(c: &mut Criterion) {
     let mut g = c.benchmark_group("examples");
-    for entry in std::fs::read_dir("../examples").expect("examples").flatten() {
+    for entry in std::fs::read_dir("../examples")
+        .expect("examples")
+        .flatten()
+    {
         let p = entry.path();
         if p.extension().is_some_and(|x| x == "plant") {
             let text = std::fs::read_to_string(&p).expect("read");

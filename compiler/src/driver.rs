@@ -124,7 +124,8 @@ impl Session {
                                 codes::NOT_UTF8,
                                 format!("`{path}` is not valid UTF-8"),
                                 path,
-                                Span::new(at, at + 1),
+                                // The bad byte reads as U+FFFD in the lossy text.
+                                Span::new(at, at + '\u{FFFD}'.len_utf8()),
                                 format!("invalid byte 0x{:02x} at offset {at}", bytes[at]),
                             )
                             .with_help("save the file as UTF-8"),
@@ -163,17 +164,36 @@ impl Session {
     }
 
     /// Every diagnostic for a file (all phases), sorted.
+    /// Includes the problems of the files it imports.
     pub fn diagnostics(&self, file: SourceFile) -> Vec<Diagnostic> {
-        let path = file.path(&self.db).clone();
+        let mut paths = vec![file.path(&self.db).clone()];
+        for f in crate::resolve::imported_files(&self.db, self.ws, file) {
+            paths.push(f.path(&self.db).clone());
+        }
         let mut d: Vec<Diagnostic> = self
             .load_diagnostics
             .iter()
-            .filter(|d| d.primary.file == path)
+            .filter(|d| paths.contains(&d.primary.file))
             .cloned()
+            .collect();
+        // A module that exists but cannot be read is reported as such (E0005), not also
+        // as missing (E0103).
+        let unreadable: Vec<(String, Span)> = d
+            .iter()
+            .filter(|d| d.code == codes::FILE_NOT_FOUND)
+            .map(|d| (d.primary.file.clone(), d.primary.span))
             .collect();
         d.extend(
             db::file_diagnostics(&self.db, self.ws, file)
                 .iter()
+                .filter(|x| {
+                    x.code != codes::UNKNOWN_MODULE
+                        || !unreadable.iter().any(|(f, s)| {
+                            *f == x.primary.file
+                                && s.start <= x.primary.span.start
+                                && x.primary.span.end <= s.end
+                        })
+                })
                 .cloned(),
         );
         db::sort_and_dedup(&mut d);
@@ -203,6 +223,7 @@ fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".to_string(),
         _ => e.to_string(),
     }
 }

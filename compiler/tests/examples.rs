@@ -36,13 +36,22 @@ fn examples_check_clean_and_flatten() {
     assert!(!files.is_empty());
     for path in files {
         let mut s = Session::new();
-        let f = s.load(&path).unwrap_or_else(|| panic!("cannot load {path}"));
+        let f = s
+            .load(&path)
+            .unwrap_or_else(|| panic!("cannot load {path}"));
         let diags = s.diagnostics(f);
         assert_clean(&s, &path, &diags);
         let text = fs::read_to_string(&path).unwrap();
-        let plants = text.lines().filter(|l| l.trim_start().starts_with("plant ")).count();
+        let plants = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("plant "))
+            .count();
         let models = s.models(f);
-        assert_eq!(models.len(), plants, "{path}: every plant flattens to a model");
+        assert_eq!(
+            models.len(),
+            plants,
+            "{path}: every plant flattens to a model"
+        );
         for m in models.iter() {
             assert!(m.dt > 0.0);
             assert!(!m.agents.is_empty());
@@ -67,7 +76,10 @@ fn stdlib_embedding_matches_the_folder() {
         .into_iter()
         .map(|p| p.replacen("../stdlib/", "std/", 1))
         .collect();
-    let mut embedded: Vec<String> = plantc::stdlib::FILES.iter().map(|(p, _)| p.to_string()).collect();
+    let mut embedded: Vec<String> = plantc::stdlib::FILES
+        .iter()
+        .map(|(p, _)| p.to_string())
+        .collect();
     embedded.sort();
     assert_eq!(on_disk, embedded);
     for (path, text) in plantc::stdlib::FILES {
@@ -85,7 +97,14 @@ fn tank_ir_shape() {
     assert_eq!(m.dt, 0.1);
     assert_eq!(m.decide, plantc::ir::Decide::Every { ticks: 10 });
     assert_eq!(m.actions.len(), 1);
-    assert_eq!(m.actions[0].space, plantc::ir::ActionSpace::Box { lo: 0.0, hi: 30.0, normalized: false });
+    assert_eq!(
+        m.actions[0].space,
+        plantc::ir::ActionSpace::Box {
+            lo: 0.0,
+            hi: 30.0,
+            normalized: false
+        }
+    );
     assert_eq!(m.agents[0].actions, vec![0]);
     assert_eq!(m.agents[0].observations, vec![0]);
     assert!(m.agents[0].reward.is_some());
@@ -95,7 +114,12 @@ fn tank_ir_shape() {
     let a = m.params.iter().find(|a| a.var == k).unwrap();
     assert!(matches!(a.value, plantc::ir::Expr::Const(v) if (v - 0.0005).abs() < 1e-15));
     // Algebraic values come after everything they read.
-    let pos = |n: &str| m.algebraic.iter().position(|a| m.var(a.var).name == n).unwrap();
+    let pos = |n: &str| {
+        m.algebraic
+            .iter()
+            .position(|a| m.var(a.var).name == n)
+            .unwrap()
+    };
     assert!(pos("belt.flow") < pos("tank.inflow"));
     assert!(pos("drain.flow") < pos("tank.outflow"));
 }

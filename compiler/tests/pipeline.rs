@@ -31,9 +31,17 @@ fn arrays_and_for_loops_unroll() {
         }
         plant P { dt 1 s  c = Chain(n: 4)  observe c.last }",
     );
-    let names: Vec<&str> = m.states.iter().map(|s| m.var(s.var).name.as_str()).collect();
+    let names: Vec<&str> = m
+        .states
+        .iter()
+        .map(|s| m.var(s.var).name.as_str())
+        .collect();
     assert_eq!(names, ["c.x[0]", "c.x[1]", "c.x[2]", "c.x[3]"]);
-    assert!(m.states.iter().all(|s| matches!(s.update, StateUpdate::Der(_))));
+    assert!(
+        m.states
+            .iter()
+            .all(|s| matches!(s.update, StateUpdate::Der(_)))
+    );
     let der2 = match &m.states[2].update {
         StateUpdate::Der(e) => m.expr_to_string(e),
         _ => unreachable!(),
@@ -118,7 +126,11 @@ fn algebraic_loops_name_the_whole_cycle() {
     let d = s.diagnostics(f);
     let loop_diag = d.iter().find(|d| d.code == "E0305").expect("loop reported");
     for name in ["a.y", "b.u", "b.y", "c.u", "c.y", "a.u"] {
-        assert!(loop_diag.message.contains(&format!("`{name}`")), "{}", loop_diag.message);
+        assert!(
+            loop_diag.message.contains(&format!("`{name}`")),
+            "{}",
+            loop_diag.message
+        );
     }
 }
 
@@ -126,8 +138,16 @@ fn algebraic_loops_name_the_whole_cycle() {
 fn imports_resolve_across_files_and_cycles_are_reported() {
     let dir = std::env::temp_dir().join(format!("plantc-import-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("lib")).unwrap();
-    std::fs::write(dir.join("lib/tanks.plant"), "node Tank { state h: m = 0 m  der h = 0 m/s  out level: m = h }\n").unwrap();
-    std::fs::write(dir.join("main.plant"), "use lib::tanks::Tank\nplant P { dt 1 s  t = Tank()  observe t.level }\n").unwrap();
+    std::fs::write(
+        dir.join("lib/tanks.plant"),
+        "node Tank { state h: m = 0 m  der h = 0 m/s  out level: m = h }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.plant"),
+        "use lib::tanks::Tank\nplant P { dt 1 s  t = Tank()  observe t.level }\n",
+    )
+    .unwrap();
     let main = dir.join("main.plant").to_string_lossy().into_owned();
     let models = plantc::compile_file(&main).expect("compiles");
     assert_eq!(models[0].observations[0].name, "t.level");
@@ -137,7 +157,12 @@ fn imports_resolve_across_files_and_cycles_are_reported() {
     let mut s = Session::new();
     let f = s.load(&dir.join("a.plant").to_string_lossy()).unwrap();
     let d = s.diagnostics(f);
-    assert!(d.iter().any(|d| d.code == "E0107" && d.message.contains("a.plant") && d.message.contains("b.plant")), "{d:?}");
+    assert!(
+        d.iter().any(|d| d.code == "E0107"
+            && d.message.contains("a.plant")
+            && d.message.contains("b.plant")),
+        "{d:?}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -160,13 +185,22 @@ fn missing_and_non_utf8_files_are_clear_errors() {
 #[test]
 fn edits_recheck_only_what_changed() {
     let mut s = Session::with_database(plantc::db::Database::with_execution_log());
-    let a = s.set_source("a.plant", "node A { state x: 1 = 0  der x = 1 s^-1 }\n".into());
-    let b = s.set_source("b.plant", "node B { state y: m = 0 m  der y = 1 m/s }\n".into());
+    let a = s.set_source(
+        "a.plant",
+        "node A { state x: 1 = 0  der x = 1 s^-1 }\n".into(),
+    );
+    let b = s.set_source(
+        "b.plant",
+        "node B { state y: m = 0 m  der y = 1 m/s }\n".into(),
+    );
     assert!(s.diagnostics(a).is_empty());
     assert!(s.diagnostics(b).is_empty());
     s.db.take_execution_log();
 
-    s.set_source("a.plant", "node A { state x: 1 = 0  der x = 2 s^-1 }\n".into());
+    s.set_source(
+        "a.plant",
+        "node A { state x: 1 = 0  der x = 2 s^-1 }\n".into(),
+    );
     assert!(s.diagnostics(a).is_empty());
     assert!(s.diagnostics(b).is_empty());
     let log = s.db.take_execution_log();
@@ -174,7 +208,11 @@ fn edits_recheck_only_what_changed() {
     assert!(log.iter().any(|e| e.starts_with("parse(")), "{log:?}");
     let reparsed = log.iter().filter(|e| e.starts_with("parse(")).count();
     assert_eq!(reparsed, 1, "only the edited file is parsed again: {log:?}");
-    assert!(!log.iter().any(|e| e.starts_with("check_file(") && e.contains(&b_id)), "b is not re-checked: {log:?} ({b_id})");
+    assert!(
+        !log.iter()
+            .any(|e| e.starts_with("check_file(") && e.contains(&b_id)),
+        "b is not re-checked: {log:?} ({b_id})"
+    );
 
     // An edit that introduces an error is seen.
     s.set_source("a.plant", "node A { state x: 1 = 0  der x = 1 m }\n".into());

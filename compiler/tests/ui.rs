@@ -164,10 +164,12 @@ fn every_code_is_exercised() {
             }
         }
     }
+    // Codes only commands that run a plant can report (`plantc run`, next issue).
+    const RUN_ONLY: &[&str] = &["E0419"];
     let missing: Vec<&str> = codes::ALL
         .iter()
         .map(|c| c.code)
-        .filter(|c| !seen.contains(*c))
+        .filter(|c| !seen.contains(*c) && !RUN_ONLY.contains(c))
         .collect();
     assert!(missing.is_empty(), "codes without a UI case: {missing:?}");
 }

@@ -254,6 +254,7 @@ impl<'a, 'db> Infer<'a, 'db> {
                 spelled: Some(self.src(u.span).to_string()),
                 ..Inferred::of(VType::Num(unit.dim))
             },
+            Err(err) if self.units.already_reported(&err) => Inferred::error(),
             Err(err) => {
                 let names = self.units.user_names();
                 let mut d = unit_error_diagnostic(&err, self.path, &names);
@@ -653,6 +654,7 @@ impl<'a, 'db> Infer<'a, 'db> {
 
     /// Check that a value has dimension `want` (declared as `want_text`), reporting `code`.
     /// Returns false when it was reported.
+    #[allow(clippy::too_many_arguments)]
     pub fn expect_dim(
         &mut self,
         got: &Inferred,
@@ -710,7 +712,10 @@ impl<'a, 'db> Infer<'a, 'db> {
                         describe_with_spelling(got.ty, got.spelled.as_deref())
                     ),
                 )
-                .with_help(mismatch_help(want, got.ty));
+                .with_help(
+                    self.literal_fix(span, got, want, want_text)
+                        .unwrap_or_else(|| conversion_help(want, got.ty)),
+                );
                 if let Some(ds) = decl_span {
                     d = d.with_secondary(
                         self.path,
@@ -734,6 +739,34 @@ impl<'a, 'db> Infer<'a, 'db> {
                 false
             }
         }
+    }
+
+    /// For a literal with the wrong unit (`2 m` where `m^2` is declared): the literal
+    /// rewritten in the wanted unit.
+    fn literal_fix(
+        &self,
+        span: Span,
+        got: &Inferred,
+        want: VType,
+        want_text: Option<&str>,
+    ) -> Option<String> {
+        got.konst?;
+        let written = self.src(span).trim();
+        let number = written
+            .split(|c: char| {
+                c.is_whitespace() || c.is_alphabetic() || c == '%' || c == 'µ' || c == '°'
+            })
+            .next()?;
+        if number.is_empty() || number.parse::<f64>().is_err() || got.spelled.is_none() {
+            return None;
+        }
+        let unit = want_text
+            .map(str::to_string)
+            .or_else(|| want.dim().map(|d| d.to_string()))?;
+        Some(format!(
+            "write the value in {}, e.g. `{number} {unit}`",
+            describe_with_spelling(want, want_text)
+        ))
     }
 
     pub fn expect_bool(&mut self, got: &Inferred, span: Span, what: &str) -> bool {
@@ -913,7 +946,10 @@ impl<'a, 'db> Infer<'a, 'db> {
         if rule == BuiltinRule::Random {
             out.random = true;
         }
-        if rule == BuiltinRule::SameAsArgs || rule == BuiltinRule::Keep {
+        if matches!(
+            rule,
+            BuiltinRule::SameAsArgs | BuiltinRule::Keep | BuiltinRule::Random
+        ) {
             out.spelled = inferred
                 .iter()
                 .find(|i| i.bare == Bare::No)
@@ -1029,6 +1065,9 @@ impl<'a, 'db> Infer<'a, 'db> {
                 Some(d) => d,
                 None => self.scope.def,
             };
+            if current.reported.contains(&seg.name.name) {
+                return None; // its declaration was reported
+            }
             let Some(m) = current.member(&seg.name.name).cloned() else {
                 self.unknown_member(current, i == 0, &prefix, seg);
                 return None;
@@ -1197,7 +1236,11 @@ impl<'a, 'db> Infer<'a, 'db> {
                 seg.name.span,
                 "not found in this scope",
             );
+            if self.items.failed_imports.contains(name) {
+                return; // its `use` was reported
+            }
             if let Some(item) = self.items.get(name) {
+                self.used_items.insert(name.clone());
                 d = Diagnostic::error(
                     codes::NOT_A_VALUE,
                     format!("`{name}` is a {}, not a value", item.kind.describe()),
@@ -1217,7 +1260,7 @@ impl<'a, 'db> Infer<'a, 'db> {
                 d = d.with_help(format!("did you mean `{s}`?"));
             } else if self.units.lookup(name).is_some() {
                 d = d.with_help(format!(
-                    "`{name}` is a unit; write a number before it, e.g. `1 {name}`"
+                    "`{name}` is a unit: write it right after a number, like `2 {name}`; for a rate, use a negative exponent, like `0.5 {name}^-1`"
                 ));
             }
             self.push(d);
@@ -1251,15 +1294,50 @@ fn article(word: &str) -> String {
 
 fn mismatch_help(want: VType, got: VType) -> String {
     match (want.dim(), got.dim()) {
-        (Some(w), Some(g)) => match w.div(g) {
-            Some(ratio) if !ratio.is_dimensionless() => {
-                format!(
-                    "the two differ by a factor in {ratio}: multiply or divide by a quantity in that unit"
-                )
+        (Some(w), Some(g)) => {
+            // A simple named factor (a time, an area) is likely a missing term; other
+            // differences are different kinds of quantity.
+            let factor = [w.div(g), g.div(w)].into_iter().flatten().find(|r| {
+                !r.is_dimensionless() && !r.to_string().contains('/') && r.describe().is_some()
+            });
+            match factor {
+                Some(r) => format!(
+                    "the two differ by {} (`{r}`): is a factor in `{r}` missing?",
+                    article(r.describe().unwrap_or_default())
+                ),
+                None if w == g => "check the formula".to_string(),
+                None => "units of different dimensions never convert: check that both sides \
+                         measure the same kind of quantity"
+                    .to_string(),
             }
-            _ => "units of different dimensions never convert; check the formula".to_string(),
-        },
+        }
         _ => "check the formula".to_string(),
+    }
+}
+
+/// How to turn a value of `got` into one of `want`: multiply or divide by a named kind of
+/// quantity ("divide by an area (`m^2`)"), or else [`mismatch_help`].
+fn conversion_help(want: VType, got: VType) -> String {
+    let (Some(w), Some(g)) = (want.dim(), got.dim()) else {
+        return mismatch_help(want, got);
+    };
+    let (Some(up), Some(down)) = (w.div(g), g.div(w)) else {
+        return mismatch_help(want, got);
+    };
+    if up.is_dimensionless() {
+        return mismatch_help(want, got);
+    }
+    // Only simple factors, written without a denominator: "divide by a time", not
+    // "multiply by a frequency" or "divide by a diffusivity".
+    let plain = |d: Dim| !d.to_string().contains('/');
+    match (up.describe(), down.describe()) {
+        (Some(name), _) if plain(up) => {
+            format!("multiply by {} (`{up}`) to get `{w}`", article(name))
+        }
+        (_, Some(name)) if plain(down) => {
+            format!("divide by {} (`{down}`) to get `{w}`", article(name))
+        }
+        _ => mismatch_help(want, got),
     }
 }
 

@@ -55,8 +55,13 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<Diagnosti
     // Unit declarations' own diagnostics come from the unit table; here: unknown units in
     // the file's type annotations are reported where the annotation is checked.
     let scope = file_scope(db, ws, file);
+    // With errors, some uses may not have been resolved: an import could look unused
+    // only because of a typo or a clash already reported.
+    let errors = crate::diagnostics::has_errors(&diags)
+        || crate::diagnostics::has_errors(&scope.diagnostics)
+        || crate::diagnostics::has_errors(&parse(db, file).diagnostics);
     for (name, span) in &scope.explicit_imports {
-        if !used.contains(name) && scope.get(name).is_some() {
+        if !errors && !used.contains(name) && scope.get(name).is_some() {
             diags.push(
                 Diagnostic::warning(
                     codes::UNUSED_IMPORT,
@@ -176,9 +181,11 @@ impl<'a, 'db> DefChecker<'a, 'db> {
         if let TyKind::Quantity(u) = &ty.kind {
             self.with_infer(|i| i.note_units_used(u));
             if let Err(e) = self.units.eval(u) {
-                let names = self.units.user_names();
-                let d = unit_error_diagnostic(&e, &self.path, &names);
-                self.err(d);
+                if !self.units.already_reported(&e) {
+                    let names = self.units.user_names();
+                    let d = unit_error_diagnostic(&e, &self.path, &names);
+                    self.err(d);
+                }
                 return (VType::Error, None);
             }
         }
@@ -304,29 +311,23 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                         );
                     }
                 }
-                if let Some(b) = &d.bounds {
-                    if let Some((lo, hi)) =
+                if let Some(b) = &d.bounds
+                    && let Some((lo, hi)) =
                         self.bounds(b, want, text.as_deref(), "the parameter", false)
-                    {
-                        if let Some(v) = konst
-                            && (v < lo || v > hi)
-                        {
-                            let def = d.default.as_ref().map(|e| e.span).unwrap_or(d.name.span);
-                            let dd = Diagnostic::error(
-                                codes::PARAM_OUT_OF_BOUNDS,
-                                format!("the default of `{}` is outside its bounds", d.name.name),
-                                &self.path,
-                                def,
-                                "outside the bounds",
-                            )
-                            .with_secondary(
-                                &self.path,
-                                b.span,
-                                "bounds declared here",
-                            );
-                            self.err(dd);
-                        }
-                    }
+                    && let Some(v) = konst
+                    && (v < lo || v > hi)
+                {
+                    let def = d.default.as_ref().map(|e| e.span).unwrap_or(d.name.span);
+                    let dd = Diagnostic::error(
+                        codes::PARAM_OUT_OF_BOUNDS,
+                        format!("the default of `{}` is outside its bounds", d.name.name),
+                        &self.path,
+                        def,
+                        "outside the bounds",
+                    )
+                    .with_secondary(&self.path, b.span, "bounds declared here")
+                    .with_help("change the default, or widen the bounds");
+                    self.err(dd);
                 }
             }
             MemberKind::Port(d) => {
@@ -506,15 +507,25 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                 }
                 if let Some(n) = &o.noise {
                     let noise = self.infer(n);
-                    self.expect(
+                    let ok = self.expect(
                         &noise,
                         n.span,
                         got.ty,
                         got.spelled.as_deref(),
                         codes::NOISE_UNIT,
                         "the observed value",
-                        Some(o.value.span),
+                        None,
                     );
+                    if !ok && let Some(d) = self.diags.last_mut() {
+                        d.secondary.push(crate::diagnostics::Label::new(
+                            &self.path,
+                            o.value.span,
+                            format!(
+                                "observed in {}",
+                                describe_with_spelling(got.ty, got.spelled.as_deref())
+                            ),
+                        ));
+                    }
                 }
             }
             MemberKind::Reward(e) => {
@@ -677,6 +688,7 @@ impl<'a, 'db> DefChecker<'a, 'db> {
         self.err(d);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn expect(
         &mut self,
         got: &Inferred,
@@ -707,8 +719,12 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                 *at,
                 why.clone(),
             )
-            .with_secondary(&self.path, span, "computed once, at reset")
             .with_help("use only constants, parameters and random draws here");
+            let d = if span == *at {
+                d
+            } else {
+                d.with_secondary(&self.path, span, "computed once, at reset")
+            };
             self.err(d);
         }
     }
@@ -777,15 +793,20 @@ impl<'a, 'db> DefChecker<'a, 'db> {
             what,
             None,
         );
-        let c = self.expect(
-            &hi,
-            b.hi.span,
-            want,
-            want_text,
-            codes::BOUNDS_UNIT,
-            what,
-            None,
-        );
+        // Both bounds in the same wrong unit: one diagnostic is enough.
+        let c = if !a && lo.ty == hi.ty && lo.bare == hi.bare {
+            false
+        } else {
+            self.expect(
+                &hi,
+                b.hi.span,
+                want,
+                want_text,
+                codes::BOUNDS_UNIT,
+                what,
+                None,
+            )
+        };
         if !(a && c) || lo.ty == VType::Error || hi.ty == VType::Error {
             return None;
         }
@@ -858,12 +879,17 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                 } else {
                     "use a unit of time such as `s`, `ms`, `min` or `h`".to_string()
                 };
+                let is = if got.bare != Bare::No {
+                    format!("`{written}` has no unit")
+                } else {
+                    format!(
+                        "this is in {}",
+                        describe_with_spelling(got.ty, got.spelled.as_deref())
+                    )
+                };
                 let d = Diagnostic::error(
                     codes::DT_NOT_TIME,
-                    format!(
-                        "{what} must be a time, but this is in {}",
-                        describe_with_spelling(got.ty, got.spelled.as_deref())
-                    ),
+                    format!("{what} must be a time, but {is}"),
                     &self.path,
                     e.span,
                     "not a time",
@@ -996,22 +1022,30 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                     }
                     VType::Error => VType::Error,
                 };
-                let want_text = unit_text.map(|t| {
+                let want_text = unit_text.as_ref().map(|t| {
                     if t.contains(['/', '*']) {
                         format!("({t})/s")
                     } else {
                         format!("{t}/s")
                     }
                 });
-                self.expect(
+                let ok = self.expect(
                     &value,
                     eq.value.span,
                     want,
                     want_text.as_deref(),
                     codes::DER_UNIT_MISMATCH,
                     &format!("`der {name}`"),
-                    Some(state.span),
+                    None,
                 );
+                if !ok && let Some(d) = self.diags.last_mut() {
+                    let unit = describe_with_spelling(state.ty, unit_text.as_deref());
+                    d.secondary.push(crate::diagnostics::Label::new(
+                        &self.path,
+                        state.span,
+                        format!("`{name}` is in {unit}"),
+                    ));
+                }
             }
             EquationKind::Next => {
                 self.expect(
@@ -1032,6 +1066,13 @@ impl<'a, 'db> DefChecker<'a, 'db> {
         self.array_size(d.array.as_ref());
         self.used_items.insert(d.node.name.clone());
         let Some(r) = self.items.get(&d.node.name) else {
+            if self.items.failed_imports.contains(&d.node.name) {
+                // The `use` that should have brought it in was reported.
+                for a in &d.args {
+                    self.infer(&a.value);
+                }
+                return;
+            }
             let mut dd = Diagnostic::error(
                 codes::UNKNOWN_NODE,
                 format!("unknown node `{}`", d.node.name),
@@ -1074,9 +1115,12 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                 format!("a {}", r.kind.describe()),
             )
             .with_help(if r.kind == ItemKind::Plant {
-                "only nodes can be instantiated; turn it into a `node`"
+                "only nodes can be instantiated; turn it into a `node`".to_string()
             } else {
-                "instantiate a node here"
+                format!(
+                    "only nodes can be instantiated; a unit is written after a number, like `1 {}`",
+                    d.node.name
+                )
             });
             self.err(dd);
             return;
@@ -1087,7 +1131,7 @@ impl<'a, 'db> DefChecker<'a, 'db> {
         };
         let mut given: HashMap<&str, Span> = HashMap::new();
         for a in &d.args {
-            self.arg(a, &node, &mut given);
+            self.arg(a, &d.name.name, &node, &mut given);
         }
         let missing: Vec<&str> = node
             .members
@@ -1134,8 +1178,17 @@ impl<'a, 'db> DefChecker<'a, 'db> {
         }
     }
 
-    fn arg<'n>(&mut self, a: &Arg, node: &'n DefSig, given: &mut HashMap<&'n str, Span>) {
+    fn arg<'n>(
+        &mut self,
+        a: &Arg,
+        instance: &str,
+        node: &'n DefSig,
+        given: &mut HashMap<&'n str, Span>,
+    ) {
         let got = self.infer(&a.value);
+        if node.reported.contains(&a.name.name) {
+            return; // its declaration in the node was reported
+        }
         let Some(m) = node.member(&a.name.name) else {
             let mut d = Diagnostic::error(
                 codes::UNKNOWN_ARG,
@@ -1172,9 +1225,13 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                 "not a parameter",
             )
             .with_help(if matches!(m.kind, MemberSigKind::InPort { .. }) {
-                "drive an in port with a bond: `bond value -> instance.port`"
+                format!(
+                    "drive an in port with a bond: `bond {} -> {instance}.{}`",
+                    slice(self.text, a.value.span).trim(),
+                    a.name.name
+                )
             } else {
-                "only parameters are passed at instantiation"
+                "only parameters are passed at instantiation".to_string()
             });
             self.err(d);
             return;
@@ -1288,8 +1345,7 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                 "not an in port of an instance",
             );
             let reversed = matches!(&b.source.kind, ast::ExprKind::Path(p) if self.is_in_port(p));
-            if reversed || matches!(info.kind, PathKind::Member(MemberSigKind::OutPort)) && reversed
-            {
+            if reversed {
                 d = d.with_help(format!(
                     "bonds go from source to target: write `bond {} -> {}`",
                     b.target.dotted(),
@@ -1355,18 +1411,28 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                 }
             }
             (VType::Bool, VType::Num(_)) | (VType::Num(_), VType::Bool) => {
+                let describe = |ty: VType, spelled: Option<&str>| match ty {
+                    VType::Bool => "a boolean".to_string(),
+                    t => format!("a number in {}", describe_with_spelling(t, spelled)),
+                };
+                let help = if src.ty == VType::Bool {
+                    "turn the boolean into a number with `if c then 1 else 0`"
+                } else {
+                    "turn the number into a boolean with a comparison, like `x > 0`"
+                };
                 let d = Diagnostic::error(
                     codes::BOND_UNIT,
                     "bond connects a boolean and a number",
                     &self.path,
                     b.source.span,
-                    format!("source is {}", src.ty.describe()),
+                    format!("source is {}", describe(src.ty, src.spelled.as_deref())),
                 )
                 .with_secondary(
                     &self.path,
                     b.target.span,
-                    format!("target is {}", info.ty.describe()),
-                );
+                    format!("target is {}", describe(info.ty, info.spelled.as_deref())),
+                )
+                .with_help(help);
                 self.err(d);
             }
             _ => {}
@@ -1459,7 +1525,13 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                 &self.path,
                 target.span,
                 "not an in port of an instance",
-            );
+            )
+            .with_help(match &info.kind {
+                PathKind::Member(MemberSigKind::OutPort) => {
+                    "an out port is computed by its own node; drive one of its in ports instead"
+                }
+                _ => "point the action at an in port of an instance, like `-> tank.inflow`",
+            });
             self.err(d);
             return;
         }
@@ -1561,7 +1633,8 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                 when,
                 "second decision rule",
             )
-            .with_secondary(&self.path, every_span, "first decision rule");
+            .with_secondary(&self.path, every_span, "first decision rule")
+            .with_help("keep either `decide every` or `decide when`");
             self.err(d);
             let _ = every;
         }
@@ -1587,11 +1660,18 @@ impl<'a, 'db> DefChecker<'a, 'db> {
     /// A node that contains itself (directly or through other nodes) is infinite.
     fn check_recursion(&mut self, name: &ast::Ident) {
         let start = self.sig.item;
-        let mut chain: Vec<(String, Span)> = Vec::new();
+        let mut chain: Vec<(String, Span, crate::resolve::ItemRef)> = Vec::new();
         let mut seen: HashSet<crate::resolve::ItemRef> = HashSet::new();
         if let Some(cycle) = self.find_cycle(start, start, &mut chain, &mut seen, 0) {
+            // Report a cycle once, at the node of this file that comes first in it.
+            if cycle
+                .iter()
+                .any(|(_, _, r)| r.file == start.file && r.index < start.index)
+            {
+                return;
+            }
             let names: Vec<String> = std::iter::once(name.name.clone())
-                .chain(cycle.iter().map(|(n, _)| n.clone()))
+                .chain(cycle.iter().map(|(n, _, _)| n.clone()))
                 .collect();
             let first = cycle[0].1;
             let d = Diagnostic::error(
@@ -1616,10 +1696,10 @@ impl<'a, 'db> DefChecker<'a, 'db> {
         &mut self,
         target: crate::resolve::ItemRef,
         at: crate::resolve::ItemRef,
-        chain: &mut Vec<(String, Span)>,
+        chain: &mut Vec<(String, Span, crate::resolve::ItemRef)>,
         seen: &mut HashSet<crate::resolve::ItemRef>,
         depth: usize,
-    ) -> Option<Vec<(String, Span)>> {
+    ) -> Option<Vec<(String, Span, crate::resolve::ItemRef)>> {
         if depth > 64 || !seen.insert(at) && at != target {
             return None;
         }
@@ -1633,7 +1713,7 @@ impl<'a, 'db> DefChecker<'a, 'db> {
                 continue;
             };
             // Only the first hop's span is in this file; later hops name nodes.
-            chain.push((self.node_name(r), m.span));
+            chain.push((self.node_name(r), m.span, r));
             if r == target {
                 return Some(chain.clone());
             }

@@ -5,7 +5,7 @@
 //! the type inferred from their expression. Signatures are computed per file by the
 //! tracked query [`node_sigs`]; users in other files read them without re-checking.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::infer::{Infer, Scope};
@@ -24,6 +24,9 @@ pub struct DefSig {
     pub item: ItemRef,
     pub members: Vec<MemberSig>,
     pub by_name: HashMap<String, usize>,
+    /// Names whose declaration was already reported: declared twice, or by a member that
+    /// did not parse. Their uses are not checked, so one mistake gives one diagnostic.
+    pub reported: HashSet<String>,
 }
 
 impl DefSig {
@@ -215,9 +218,9 @@ pub fn array_len(e: &ast::Expr) -> ArrayLen {
 fn build(p: &mut SigProvider<'_>, index: usize) -> Option<DefSig> {
     let db = p.db;
     let ast = &parse(db, p.file).file;
-    let (name, members, is_plant) = match ast.items.get(index)? {
-        Item::Node(n) => (&n.name, &n.members, false),
-        Item::Plant(pl) => (&pl.name, &pl.members, true),
+    let (name, members, unparsed, is_plant) = match ast.items.get(index)? {
+        Item::Node(n) => (&n.name, &n.members, &n.unparsed, false),
+        Item::Plant(pl) => (&pl.name, &pl.members, &pl.unparsed, true),
         _ => return None,
     };
     let text = p.file.text(db);
@@ -237,6 +240,7 @@ fn build(p: &mut SigProvider<'_>, index: usize) -> Option<DefSig> {
         },
         members: Vec::new(),
         by_name: HashMap::new(),
+        reported: unparsed.iter().map(|n| n.name.clone()).collect(),
     };
     let mut untyped_lets: Vec<(usize, &ast::Expr)> = Vec::new();
     let mut param_bounds: Vec<(Span, &ast::Bounds)> = Vec::new();
@@ -244,6 +248,7 @@ fn build(p: &mut SigProvider<'_>, index: usize) -> Option<DefSig> {
     flatten_members(members, &mut all);
     for m in all {
         let doc = m.doc.as_ref().map(|d| d.text.clone());
+        let mut untyped = None;
         let (ident, kind, ty, unit, array) = match &m.kind {
             MemberKind::Param(d) => {
                 let int = matches!(d.ty.as_ref().map(|t| &t.kind), Some(TyKind::Int));
@@ -280,7 +285,7 @@ fn build(p: &mut SigProvider<'_>, index: usize) -> Option<DefSig> {
                 let (ty, unit) = match &d.ty {
                     Some(t) => resolve_ty(t, units, text),
                     None => {
-                        untyped_lets.push((sig.members.len(), &d.value));
+                        untyped = Some(&d.value);
                         (VType::Error, None)
                     }
                 };
@@ -307,7 +312,13 @@ fn build(p: &mut SigProvider<'_>, index: usize) -> Option<DefSig> {
             _ => continue,
         };
         if sig.by_name.contains_key(&ident.name) {
-            continue; // duplicate: reported by the checker; the first one wins
+            // A duplicate, reported by the checker: the first one wins, and uses of the
+            // name are not checked.
+            sig.reported.insert(ident.name.clone());
+            continue;
+        }
+        if let Some(value) = untyped {
+            untyped_lets.push((sig.members.len(), value));
         }
         sig.by_name.insert(ident.name.clone(), sig.members.len());
         sig.members.push(MemberSig {

@@ -19,19 +19,10 @@ pub trait Db: salsa::Database {}
 /// The concrete database. Cloning it gives another handle on the same storage (for
 /// parallel reads); the execution log counts how often each query actually ran.
 #[salsa::db]
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Database {
     storage: salsa::Storage<Self>,
     log: Option<Arc<Mutex<Vec<String>>>>,
-}
-
-impl Default for Database {
-    fn default() -> Self {
-        Database {
-            storage: salsa::Storage::default(),
-            log: None,
-        }
-    }
 }
 
 impl Database {
@@ -92,8 +83,27 @@ pub fn parse(db: &dyn Db, file: SourceFile) -> Parsed {
 }
 
 /// All diagnostics for one file, from every phase, sorted by position and de-duplicated.
+/// They include the problems found in the files it imports (directly or not), which
+/// stop its compilation too.
 #[salsa::tracked(returns(ref))]
 pub fn file_diagnostics(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<Diagnostic> {
+    let mut all = check_diagnostics(db, ws, file);
+    for f in crate::resolve::imported_files(db, ws, file) {
+        all.extend(check_diagnostics(db, ws, *f));
+    }
+    all.extend(
+        crate::lower::lower_file(db, ws, file)
+            .diagnostics
+            .iter()
+            .cloned(),
+    );
+    sort_and_dedup(&mut all);
+    all
+}
+
+/// The diagnostics of one file from parsing, name resolution and checking (everything
+/// before flattening).
+pub fn check_diagnostics(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<Diagnostic> {
     let mut all: Vec<Diagnostic> = Vec::new();
     all.extend(parse(db, file).diagnostics.iter().cloned());
     all.extend(
@@ -109,13 +119,6 @@ pub fn file_diagnostics(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<Dia
             .cloned(),
     );
     all.extend(crate::check::check_file(db, ws, file).iter().cloned());
-    all.extend(
-        crate::lower::lower_file(db, ws, file)
-            .diagnostics
-            .iter()
-            .cloned(),
-    );
-    sort_and_dedup(&mut all);
     all
 }
 

@@ -46,14 +46,15 @@ impl Lowered {
 #[salsa::tracked(returns(ref))]
 pub fn lower_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> Lowered {
     let mut out = Lowered::default();
-    // Earlier phases must be clean: lowering trusts the checker.
-    let earlier_errors = has_errors(&parse(db, file).diagnostics)
-        || has_errors(&file_scope(db, ws, file).diagnostics)
-        || has_errors(&unit_table(db, ws, file).diagnostics)
-        || has_errors(crate::check::check_file(db, ws, file));
+    // Earlier phases must be clean, here and in every imported file: lowering trusts the
+    // checker.
+    let earlier_errors = std::iter::once(file)
+        .chain(crate::resolve::imported_files(db, ws, file).iter().copied())
+        .any(|f| has_errors(&crate::db::check_diagnostics(db, ws, f)));
     if earlier_errors {
         return out;
     }
+    let (mut node_diags, mut plant_diags) = (Vec::new(), Vec::new());
     for (i, item) in parse(db, file).file.items.iter().enumerate() {
         let standalone = match item {
             Item::Plant(_) => false,
@@ -71,11 +72,24 @@ pub fn lower_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> Lowered {
         };
         let mut l = Lowerer::new(db, ws, standalone);
         let model = l.run(root);
-        out.diagnostics.append(&mut l.diags);
+        if standalone {
+            node_diags.append(&mut l.diags);
+        } else {
+            plant_diags.append(&mut l.diags);
+        }
         if let (Some(m), false) = (model, standalone) {
             out.models.push(Arc::new(m));
         }
     }
+    // A problem inside a node is reported once, not once per instance and plant: as found
+    // in the node on its own (names without instance prefixes) when it is, else at its
+    // first instance.
+    let mut seen = std::collections::HashSet::new();
+    out.diagnostics = node_diags
+        .into_iter()
+        .chain(plant_diags)
+        .filter(|d| seen.insert((d.code, d.primary.file.clone(), d.primary.span)))
+        .collect();
     out
 }
 
@@ -104,6 +118,8 @@ struct Inst {
 struct VarData {
     value: Option<Expr>,
     drivers: Vec<(Expr, Source)>,
+    /// For an in port with one driver: where it is driven (the bond or action).
+    driven_at: Option<Source>,
     in_port: Option<InPort>,
     init: Option<Expr>,
     update: Option<(StateUpdate, Source)>,
@@ -579,8 +595,14 @@ impl<'db> Lowerer<'db> {
                                 ),
                             )
                         };
-                        let d = Diagnostic::error(code, msg, &path, here.span(), "second equation")
-                            .with_secondary(&prev_src.file, prev_src.span(), "first equation here");
+                        let d = if *prev_src == here {
+                            Diagnostic::error(code, msg, &path, here.span(), "written again by another iteration of the loop")
+                                .with_help("each element needs exactly one equation: check the index against the loop variable")
+                        } else {
+                            Diagnostic::error(code, msg, &path, here.span(), "second equation")
+                                .with_secondary(&prev_src.file, prev_src.span(), "first equation here")
+                                .with_help("a state is continuous (`der`) or discrete (`next`), with one equation")
+                        };
                         self.diags.push(d);
                         continue;
                     }
@@ -1028,6 +1050,7 @@ impl<'db> Lowerer<'db> {
 
     /// Resolve every in port's drivers into its value.
     fn finish_ports(&mut self) {
+        let mut undriven = HashMap::new();
         for i in 0..self.vars.len() {
             let Some(port) = self.data[i].in_port.take() else {
                 continue;
@@ -1036,6 +1059,9 @@ impl<'db> Lowerer<'db> {
                 continue;
             }
             let drivers = std::mem::take(&mut self.data[i].drivers);
+            if let [(_, at)] = drivers.as_slice() {
+                self.data[i].driven_at = Some(at.clone());
+            }
             let value = if port.sum {
                 drivers
                     .into_iter()
@@ -1052,7 +1078,7 @@ impl<'db> Lowerer<'db> {
                 match port.default {
                     Some(d) => d,
                     None => {
-                        self.undriven(i, &port);
+                        self.undriven(i, &port, &mut undriven);
                         Expr::Const(f64::NAN)
                     }
                 }
@@ -1080,12 +1106,37 @@ impl<'db> Lowerer<'db> {
         }
     }
 
-    fn undriven(&mut self, var: usize, port: &InPort) {
+    /// Reports an undriven in port; the ports of one declaration (the elements of an
+    /// instance array) share one diagnostic, keyed in `seen`.
+    fn undriven(
+        &mut self,
+        var: usize,
+        port: &InPort,
+        seen: &mut HashMap<(String, Span, Span), usize>,
+    ) {
+        if self.standalone {
+            // A node on its own: a user may drive its instances' ports through a path
+            // (`bond x -> line.belt.speed`); each plant checks its concrete ports.
+            return;
+        }
         let name = self.vars[var].name.clone();
         let inst = &self.insts[port.inst];
         let Some((file, span)) = inst.decl.clone() else {
             return;
         };
+        if let Some(&at) = seen.get(&(file.clone(), span, port.port_span)) {
+            let d = &mut self.diags[at];
+            match d.notes.last_mut() {
+                Some(n) if n.starts_with("also not driven:") => n.push_str(&format!(", `{name}`")),
+                _ => d.notes.push(format!("also not driven: `{name}`")),
+            }
+            return;
+        }
+        seen.insert((file.clone(), span, port.port_span), self.diags.len());
+        // The path as written where the instance is declared: without its parent's prefix.
+        let parent = inst.prefix.trim_end_matches('.');
+        let parent = parent.rfind('.').map_or("", |i| &inst.prefix[..i + 1]);
+        let relative = name.strip_prefix(parent).unwrap_or(&name).to_string();
         let port_file = inst.path.clone();
         let d = Diagnostic::error(
             codes::UNDRIVEN_PORT,
@@ -1103,8 +1154,7 @@ impl<'db> Lowerer<'db> {
             "declared here, without a default",
         )
         .with_help(format!(
-            "add `bond <source> -> {}`, drive it with an action, or give the port a default value",
-            name.trim_start_matches(inst.prefix.split('.').next().unwrap_or(""))
+            "add `bond <source> -> {relative}`, drive it with an action, or give the port a default value"
         ));
         self.diags.push(d);
     }
@@ -1173,23 +1223,55 @@ impl<'db> Lowerer<'db> {
             .chain(cycle.first())
             .map(|&i| format!("`{}`", self.vars[i].name))
             .collect();
-        let first = &self.vars[cycle[0]].source;
+        // Label each step where it can be fixed: an in port at the bond or action driving
+        // it, anything else at its declaration. Steps declared at one place (the same port
+        // of several instances) share a label.
+        let mut places: Vec<(Source, Vec<usize>)> = Vec::new();
+        for (k, &i) in cycle.iter().enumerate() {
+            let at = self.data[i]
+                .driven_at
+                .clone()
+                .unwrap_or_else(|| self.vars[i].source.clone());
+            match places.iter_mut().find(|(s, _)| *s == at) {
+                Some((_, steps)) => steps.push(k),
+                None => places.push((at, vec![k])),
+            }
+        }
+        let describe = |steps: &[usize]| {
+            let list = |f: &dyn Fn(usize) -> String| {
+                steps.iter().map(|&k| f(k)).collect::<Vec<_>>().join(", ")
+            };
+            let names = list(&|k| format!("`{}`", self.vars[cycle[k]].name));
+            let driven = self.data[cycle[steps[0]]].driven_at.is_some();
+            match steps {
+                [k] if driven => format!("step {}: {names} is driven here", k + 1),
+                [k] => format!("step {}: {names}", k + 1),
+                _ => format!("steps {}: {names}", list(&|k| (k + 1).to_string())),
+            }
+        };
+        let (first, first_steps) = &places[0];
+        let mut label = format!("`{}` depends on itself", self.vars[cycle[0]].name);
+        if first_steps.len() > 1 {
+            label = format!("{label} (also {})", describe(&first_steps[1..]));
+        }
         let mut d = Diagnostic::error(
             codes::ALGEBRAIC_LOOP,
             format!("{what}: {}", names.join(" -> ")),
             &first.file,
             first.span(),
-            format!("`{}` depends on itself", self.vars[cycle[0]].name),
+            label,
         );
-        for (k, &i) in cycle.iter().enumerate().skip(1) {
-            let s = &self.vars[i].source;
-            d = d.with_secondary(
-                &s.file,
-                s.span(),
-                format!("step {} of the cycle: `{}`", k + 1, self.vars[i].name),
-            );
+        for (at, steps) in places.iter().skip(1) {
+            d = d.with_secondary(&at.file, at.span(), describe(steps));
         }
-        d = d.with_note(format!("the cycle: {}", names.join(" -> "))).with_help("break the loop with a state: give one of these values a `der` or `next` equation, or a lag");
+        let help = if self.vars[cycle[0]].kind == VarKind::Param {
+            "compute one of these parameters without the others"
+        } else {
+            "break the loop with a state: give one of these values a `der` or `next` equation, or a lag"
+        };
+        d = d
+            .with_note(format!("the cycle: {}", names.join(" -> ")))
+            .with_help(help);
         self.diags.push(d);
     }
 
@@ -1217,6 +1299,9 @@ impl<'db> Lowerer<'db> {
     }
 
     fn held_state_warnings(&mut self) {
+        if self.standalone {
+            return; // a user's events may assign its states (`tank.h = 0 m`)
+        }
         for i in 0..self.vars.len() {
             if self.vars[i].kind == VarKind::State
                 && self.data[i].update.is_none()

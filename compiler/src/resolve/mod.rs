@@ -75,6 +75,9 @@ pub struct ImportGraph {
     /// (importing file path, index of the `use` item) -> the cycle as file paths, starting
     /// and ending at the importing file.
     pub cycle_edges: HashMap<(String, usize), Vec<String>>,
+    /// The edges at which a cycle is reported: one per cycle, at the `use` in the file
+    /// whose path sorts first, so a cycle is reported once however many files it spans.
+    pub reported: HashSet<(String, usize)>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -97,17 +100,47 @@ pub fn import_graph(db: &dyn Db, ws: Workspace) -> ImportGraph {
     }
     // An edge a -> b is in a cycle when a is reachable from b.
     let mut graph = ImportGraph::default();
+    let mut seen_cycles: HashSet<Vec<String>> = HashSet::new();
     let mut paths: Vec<&String> = edges.keys().collect();
     paths.sort();
     for a in paths {
         for (i, b) in &edges[a] {
             if let Some(mut cycle) = find_path(&edges, b, a) {
                 cycle.insert(0, a.clone());
+                if cycle.iter().all(|p| p >= a) && seen_cycles.insert(cycle.clone()) {
+                    graph.reported.insert((a.clone(), *i));
+                }
                 graph.cycle_edges.insert((a.clone(), *i), cycle);
             }
         }
     }
     graph
+}
+
+/// The user files a file imports, directly or through other files: not the stdlib and not
+/// the file itself. Their problems are the importing file's problems too.
+#[salsa::tracked(returns(ref))]
+pub fn imported_files(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<SourceFile> {
+    let index = path_index(db, ws);
+    let mut seen = HashSet::from([file]);
+    let mut queue = vec![file];
+    let mut out = Vec::new();
+    while let Some(f) = queue.pop() {
+        for item in &parse(db, f).file.items {
+            let Item::Use(u) = item else { continue };
+            let module = use_module(u);
+            if module.first().map(String::as_str) == Some("std") {
+                continue;
+            }
+            if let Some(t) = index.get(&module_file_path(f.path(db), &module))
+                && seen.insert(*t)
+            {
+                out.push(*t);
+                queue.push(*t);
+            }
+        }
+    }
+    out
 }
 
 /// A path of file paths from `from` to `to` along import edges (breadth-first, shortest).
@@ -147,6 +180,9 @@ pub struct FileScope {
     /// Names brought in by an explicit (non-glob) `use`, with the span of the name in the
     /// `use`, for the unused-import warning.
     pub explicit_imports: Vec<(String, Span)>,
+    /// Names a `use` tried to import but could not (unknown module or item, import
+    /// cycle). Their uses are not reported again as unknown.
+    pub failed_imports: HashSet<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -205,7 +241,16 @@ pub fn file_scope(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileScope {
             (Some(a), Some(b)) => a.span.to(b.span),
             _ => u.span,
         };
+        let failed = |scope: &mut FileScope| {
+            scope
+                .failed_imports
+                .extend(u.names.iter().map(|n| n.name.clone()));
+        };
         if let Some(cycle) = graph.cycle_edges.get(&(path.clone(), i)) {
+            failed(&mut scope);
+            if !graph.reported.contains(&(path.clone(), i)) {
+                continue;
+            }
             scope.diagnostics.push(
                 Diagnostic::error(
                     codes::IMPORT_CYCLE,
@@ -214,16 +259,13 @@ pub fn file_scope(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileScope {
                     module_span,
                     format!("`{}` imports this file back", module.join("::")),
                 )
-                .with_note(format!(
-                    "the files import each other: {}",
-                    cycle.join(" -> ")
-                ))
                 .with_help("move the shared items into a file that both import"),
             );
             continue;
         }
         let target_path = module_file_path(&path, &module);
         let Some(target) = index.get(&target_path).copied() else {
+            failed(&mut scope);
             let known: Vec<String> = known_modules(db, ws, &path);
             let wanted = module.join("::");
             let mut d = Diagnostic::error(
@@ -276,8 +318,19 @@ pub fn file_scope(db: &dyn Db, ws: Workspace, file: SourceFile) -> FileScope {
                     units::closest(name, exported.iter().map(|(_, n, _)| n.name.as_str()))
                 {
                     d = d.with_help(format!("did you mean `{s}`?"));
+                } else if !exported.is_empty() {
+                    let names: Vec<String> = exported
+                        .iter()
+                        .map(|(_, n, _)| format!("`{}`", n.name))
+                        .collect();
+                    d = d.with_note(format!(
+                        "`{}` defines {}",
+                        module.join("::"),
+                        names.join(", ")
+                    ));
                 }
                 scope.diagnostics.push(d);
+                scope.failed_imports.insert(name.to_string());
                 return;
             };
             let new = ItemRef {
@@ -351,6 +404,9 @@ fn known_modules(db: &dyn Db, ws: Workspace, importer: &str) -> Vec<String> {
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct UnitTable {
     pub units: HashMap<String, Unit>,
+    /// Names of units that are declared here but invalid, or that a failed `use` tried
+    /// to import: already reported, so their uses are not reported as unknown.
+    pub unavailable: HashSet<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -361,6 +417,11 @@ impl UnitTable {
             .get(name)
             .copied()
             .or_else(|| units::builtin(name))
+    }
+
+    /// Whether a unit error is about a unit that was already reported (see `unavailable`).
+    pub fn already_reported(&self, e: &units::UnitError) -> bool {
+        matches!(&e.kind, units::UnitErrorKind::Unknown { name, .. } if self.unavailable.contains(name))
     }
 
     /// Evaluate a unit expression in this table.
@@ -409,6 +470,7 @@ pub fn unit_table(db: &dyn Db, ws: Workspace, file: SourceFile) -> UnitTable {
         done: HashMap::new(),
         active: Vec::new(),
         imported: &table.units,
+        failed_imports: &scope.failed_imports,
         diagnostics: Vec::new(),
         path: &path,
     };
@@ -418,9 +480,15 @@ pub fn unit_table(db: &dyn Db, ws: Workspace, file: SourceFile) -> UnitTable {
     let LocalUnits {
         done, diagnostics, ..
     } = resolver;
+    table.unavailable = scope.failed_imports.clone();
     for (name, u) in done {
-        if let Some(u) = u {
-            table.units.insert(name, u);
+        match u {
+            Some(u) => {
+                table.units.insert(name, u);
+            }
+            None => {
+                table.unavailable.insert(name);
+            }
         }
     }
     table.diagnostics = diagnostics;
@@ -432,6 +500,7 @@ struct LocalUnits<'a> {
     done: HashMap<String, Option<Unit>>,
     active: Vec<String>,
     imported: &'a HashMap<String, Unit>,
+    failed_imports: &'a HashSet<String>,
     diagnostics: Vec<Diagnostic>,
     path: &'a str,
 }
@@ -508,8 +577,13 @@ impl LocalUnits<'_> {
                 None
             }
             Err(e) => {
-                self.diagnostics
-                    .push(unit_error_diagnostic(&e, self.path, &[]));
+                // A unit declared here but invalid, or whose import failed, was reported.
+                let reported = matches!(&e.kind, units::UnitErrorKind::Unknown { name, .. }
+                    if self.decls.contains_key(name.as_str()) || self.failed_imports.contains(name));
+                if !reported {
+                    self.diagnostics
+                        .push(unit_error_diagnostic(&e, self.path, &[]));
+                }
                 None
             }
         };

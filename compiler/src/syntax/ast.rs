@@ -177,6 +177,9 @@ pub struct NodeDecl {
     pub doc: Option<Doc>,
     pub name: Ident,
     pub members: Vec<Member>,
+    /// Names declared by members that did not parse (already reported), so that their
+    /// uses are not reported as unknown.
+    pub unparsed: Vec<Ident>,
     pub span: Span,
 }
 
@@ -186,6 +189,8 @@ pub struct PlantDecl {
     pub doc: Option<Doc>,
     pub name: Ident,
     pub members: Vec<Member>,
+    /// As in [`NodeDecl::unparsed`].
+    pub unparsed: Vec<Ident>,
     pub span: Span,
 }
 

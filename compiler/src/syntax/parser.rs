@@ -71,11 +71,14 @@ pub fn parse(file_name: &str, text: &str) -> Parsed {
         }
         None => text.len(),
     };
+    let cut = limit < text.len();
     let text = scan::blank_comments(&text[..limit]);
     let mut driver = Driver {
         file: file_name,
         text: &text,
         diags,
+        unparsed: Vec::new(),
+        cut,
     };
     let (items, doc) = driver.items();
     Parsed {
@@ -90,6 +93,11 @@ struct Driver<'a> {
     /// [`scan::blank_comments`]); byte offsets are those of the file.
     text: &'a str,
     diags: Vec<Diagnostic>,
+    /// Names declared by members of the current node or plant that did not parse.
+    unparsed: Vec<ast::Ident>,
+    /// The text was cut at an unterminated `/*` (reported): what is open at its end was
+    /// closed inside the comment, so it is not reported as unclosed.
+    cut: bool,
 }
 
 /// A body ended by `}` (after it) or not closed (the position to resume at).
@@ -147,6 +155,9 @@ impl<'a> Driver<'a> {
                 let want = (pos + 2 * (end - pos).max(256)).min(text.len());
                 end = scan::region_end(text, pos, want, ctx);
                 continue;
+            }
+            if self.cut && at >= text.len() {
+                return None; // cut off by the unterminated comment, which is reported
             }
             let diag = match &e.variant {
                 ErrorVariant::ParsingError { positives, .. } => {
@@ -212,10 +223,34 @@ impl<'a> Driver<'a> {
     }
 
     fn parse_error(&self, start: usize, at: usize, positives: &[Rule], ctx: Context) -> Diagnostic {
-        if at >= self.text.len()
-            && let Some((open, ch)) = scan::unclosed_bracket(self.text, start)
+        // A `(` or `[` still open where the construct ends (the next member, the end of the
+        // body or of the file): the bracket was never closed.
+        let stop = scan::region_end(self.text, start, at, ctx);
+        if let Some((open, ch)) = scan::unclosed_bracket(&self.text[..stop], start)
+            && (at >= self.text.len()
+                || stop < self.text.len() && self.text[open..stop].contains('\n'))
         {
-            let ch = ch as char;
+            let (ch, close) = (ch as char, if ch == b'(' { ')' } else { ']' });
+            let len = self.text.len();
+            let (end, what) = if stop >= len {
+                (Span::new(len, len), "the file ends here".to_string())
+            } else if self.text.as_bytes()[stop] == b'}' {
+                (
+                    Span::new(stop, stop + 1),
+                    format!("the body ends here, so a `{close}` is missing above"),
+                )
+            } else {
+                let word = scan::word_at(self.text, stop).len().max(1);
+                let next = if scan::is_item_start(self.text, stop) {
+                    "item"
+                } else {
+                    "member"
+                };
+                (
+                    Span::new(stop, stop + word),
+                    format!("the next {next} starts here, so a `{close}` is missing above"),
+                )
+            };
             return Diagnostic::error(
                 codes::UNCLOSED_DELIMITER,
                 format!("unclosed `{ch}`"),
@@ -223,11 +258,8 @@ impl<'a> Driver<'a> {
                 Span::new(open, open + 1),
                 format!("this `{ch}` is never closed"),
             )
-            .with_secondary(
-                self.file,
-                Span::new(self.text.len(), self.text.len()),
-                "the file ends here",
-            );
+            .with_secondary(self.file, end, what)
+            .with_help(format!("add `{close}` to close it"));
         }
         errors::syntax_error(self.file, self.text, start, at, positives, ctx)
     }
@@ -418,12 +450,14 @@ impl<'a> Driver<'a> {
                 let is_node = rule == Rule::node_head;
                 let what = format!("{} `{}`", if is_node { "node" } else { "plant" }, name.name);
                 let (members, body) = self.members_body(brace, brace.end as usize, 0, &what);
+                let unparsed = std::mem::take(&mut self.unparsed);
                 let span = Span::new(pos, body.end);
                 let item = if is_node {
                     ast::Item::Node(ast::NodeDecl {
                         doc,
                         name,
                         members,
+                        unparsed,
                         span,
                     })
                 } else {
@@ -431,6 +465,7 @@ impl<'a> Driver<'a> {
                         doc,
                         name,
                         members,
+                        unparsed,
                         span,
                     })
                 };
@@ -446,6 +481,9 @@ impl<'a> Driver<'a> {
     // ---- bodies ----------------------------------------------------------------------
 
     fn unclosed(&mut self, open: Span, next_item: Option<usize>, what: &str) {
+        if next_item.is_none() && self.cut {
+            return;
+        }
         let mut d = Diagnostic::error(
             codes::UNCLOSED_DELIMITER,
             format!("unclosed `{{` of {what}"),
@@ -505,7 +543,15 @@ impl<'a> Driver<'a> {
                     members.push(m);
                     pos = end;
                 }
-                None => pos = scan::skip_member(self.text, pos),
+                None => {
+                    if let Some((name, at)) = scan::declared_name(self.text, pos) {
+                        self.unparsed.push(ast::Ident {
+                            name: name.to_string(),
+                            span: Span::new(at, at + name.len()),
+                        });
+                    }
+                    pos = scan::skip_member(self.text, pos)
+                }
             }
         }
     }
@@ -518,7 +564,7 @@ impl<'a> Driver<'a> {
         depth: usize,
     ) -> Option<(ast::Member, usize)> {
         let Some(rule) = self.member_rule(pos) else {
-            let d = errors::syntax_error(self.file, self.text, pos, pos, &[], Context::Member);
+            let d = self.parse_error(pos, pos, &[], Context::Member);
             self.diags.push(d);
             return None;
         };

@@ -793,6 +793,12 @@ impl Builder<'_> {
                 if let Some(s) = sum {
                     end = s.end as usize;
                 }
+                if value.is_none() && c.take(Rule::eq).is_some() {
+                    // `sum = default`: kept for the checker to report (E0308).
+                    let e = self.expr(c.expect(Rule::expr)?)?;
+                    end = e.span.end as usize;
+                    value = Some(e);
+                }
                 MemberKind::Port(PortDecl {
                     dir,
                     name,

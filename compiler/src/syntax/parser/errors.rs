@@ -398,6 +398,17 @@ fn help_for(
     if tok == "->" && has(Rule::eq) {
         return Some("a bond is written `bond source -> target`".into());
     }
+    let digits = text[found.end as usize..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    if tok == "." && digits > 0 {
+        let end = found.end as usize + digits;
+        return Some(format!(
+            "a number needs a digit before the decimal point: write `0{}`",
+            &text[found.start as usize..end]
+        ));
+    }
     None
 }
 

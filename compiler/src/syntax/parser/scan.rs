@@ -313,6 +313,26 @@ pub(super) fn is_member_start(text: &str, pos: usize) -> bool {
     }
 }
 
+/// The name a member starting at `pos` declares, with its position, read from the text
+/// alone (for a member that did not parse): `param NAME`, `in NAME`, `out NAME`,
+/// `state NAME`, `let NAME`, `action NAME`, or an instance `NAME =` / `NAME[`.
+pub(super) fn declared_name(text: &str, pos: usize) -> Option<(&str, usize)> {
+    let w = word_at(text, pos);
+    let b = text.as_bytes();
+    let (name, at) = if ["param", "in", "out", "state", "let", "action"].contains(&w) {
+        let at = skip_spaces(b, pos + w.len());
+        (word_at(text, at), at)
+    } else {
+        let after = skip_spaces(b, pos + w.len());
+        match b.get(after) {
+            Some(b'=') if b.get(after + 1) != Some(&b'=') => (w, pos),
+            Some(b'[') => (w, pos),
+            _ => return None,
+        }
+    };
+    (!name.is_empty() && !is_keyword(name)).then_some((name, at))
+}
+
 /// Recovery inside a body: from the start of a member that failed to parse, finds where to
 /// resume: the next line (or the text after a `;`) that starts a member, a `}` closing the
 /// enclosing body, or a top-level item keyword at the start of a line. Braces opened inside
