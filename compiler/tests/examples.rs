@@ -130,8 +130,17 @@ fn diagnostics_index_lists_every_code() {
     let doc = fs::read_to_string("../docs/diagnostics.md").expect("docs/diagnostics.md");
     for c in plantc::diagnostics::codes::ALL {
         let heading = format!("### {}: {}\n", c.code, c.title);
-        assert_eq!(doc.matches(&heading).count(), 1, "docs/diagnostics.md needs exactly one `{}`", heading.trim());
+        assert_eq!(
+            doc.matches(&heading).count(),
+            1,
+            "docs/diagnostics.md needs exactly one `{}`",
+            heading.trim()
+        );
     }
     let headings = doc.lines().filter(|l| l.starts_with("### E0")).count();
-    assert_eq!(headings, plantc::diagnostics::codes::ALL.len(), "stale codes in docs/diagnostics.md");
+    assert_eq!(
+        headings,
+        plantc::diagnostics::codes::ALL.len(),
+        "stale codes in docs/diagnostics.md"
+    );
 }

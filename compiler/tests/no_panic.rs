@@ -37,20 +37,13 @@ const DEADLINE: Duration = Duration::from_secs(60);
 
 const TANK: &str = include_str!("../../examples/tank.plant");
 
-/// (path as the driver registers the stdlib, text) of every sample file.
-const SAMPLES: &[(&str, &str)] = &[
-    ("examples/tank.plant", TANK),
-    ("std/units.plant", include_str!("../../stdlib/units.plant")),
-    (
-        "std/process.plant",
-        include_str!("../../stdlib/process.plant"),
-    ),
-    (
-        "std/control.plant",
-        include_str!("../../stdlib/control.plant"),
-    ),
-    ("std/bulk.plant", include_str!("../../stdlib/bulk.plant")),
-];
+/// (path as the driver registers the stdlib, text) of every sample file: the tank example
+/// and every embedded stdlib module.
+fn samples() -> Vec<(&'static str, &'static str)> {
+    std::iter::once(("examples/tank.plant", TANK))
+        .chain(plantc::stdlib::FILES.iter().copied())
+        .collect()
+}
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -532,8 +525,8 @@ fn apply(text: &mut String, m: &Mutation) {
 }
 
 fn mutated_sample() -> impl Strategy<Value = (usize, String)> {
-    (0..SAMPLES.len(), prop::collection::vec(mutation(), 1..5)).prop_map(|(i, ms)| {
-        let mut text = SAMPLES[i].1.to_string();
+    (0..samples().len(), prop::collection::vec(mutation(), 1..5)).prop_map(|(i, ms)| {
+        let mut text = samples()[i].1.to_string();
         for m in &ms {
             apply(&mut text, m);
         }
@@ -574,7 +567,7 @@ proptest! {
     /// under its own path.
     #[test]
     fn mutated_sample_in_place((i, text) in mutated_sample()) {
-        let (path, _) = SAMPLES[i];
+        let (path, _) = samples()[i];
         let mut files = vec![(path.to_string(), text)];
         if path != "examples/tank.plant" {
             files.push(("examples/tank.plant".to_string(), TANK.to_string()));
@@ -590,7 +583,7 @@ proptest! {
 #[test]
 fn samples_are_clean() {
     // The baseline the mutations start from: the samples check without errors.
-    for (path, text) in SAMPLES {
+    for (path, text) in samples() {
         let (path, text) = (path.to_string(), text.to_string());
         with_deadline("checking a sample", move || {
             pipeline(&[(path.clone(), text.clone())], true);
