@@ -66,6 +66,17 @@ enum Color {
     Never,
 }
 
+/// Print a line to stdout. A closed pipe (`plantc check ... | head`) ends the output
+/// quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -97,7 +108,7 @@ fn check(files: &[String], format: Format, emit: Option<Emit>, color: Color) -> 
     match format {
         Format::Json => {
             for d in &all {
-                println!("{}", map.to_json(d));
+                out!("{}", map.to_json(d));
             }
         }
         Format::Human => {
@@ -130,13 +141,13 @@ fn check(files: &[String], format: Format, emit: Option<Emit>, color: Color) -> 
     if let Some(emit) = emit {
         for f in loaded.iter().flatten() {
             match emit {
-                Emit::Ast => println!("{:#?}", plantc::db::parse(&session.db, *f).file),
+                Emit::Ast => out!("{:#?}", plantc::db::parse(&session.db, *f).file),
                 Emit::Ir | Emit::IrJson => {
                     for m in session.models(*f) {
                         if emit == Emit::Ir {
-                            print!("{m}")
+                            out!("{m}")
                         } else {
-                            println!("{}", m.to_json())
+                            out!("{}", m.to_json())
                         }
                     }
                 }
@@ -159,16 +170,16 @@ fn explain(code: Option<&str>) -> ExitCode {
         let mut phase = None;
         for c in codes::ALL {
             if phase != Some(c.phase) {
-                println!("\n{}:", c.phase.as_str());
+                out!("\n{}:", c.phase.as_str());
                 phase = Some(c.phase);
             }
-            println!("  {}  {}", c.code, c.title);
+            out!("  {}  {}", c.code, c.title);
         }
         return ExitCode::SUCCESS;
     };
     match codes::lookup(code) {
         Some(info) => {
-            println!(
+            out!(
                 "{}: {} ({})\n\n{}",
                 info.code,
                 info.title,
