@@ -211,52 +211,10 @@ fn check_files(files: Vec<(String, String)>, one_shot: bool) {
 // Strategies
 // ---------------------------------------------------------------------------------------
 
-/// Tokens of a `.plant`-like alphabet: keywords, built-ins and stdlib names, units,
+/// Tokens of a `.plant`-like alphabet besides the keywords (`parser::KEYWORDS`): built-ins and stdlib names, units,
 /// operators, punctuation, comments, whitespace and non-ASCII characters.
 const TOKENS: &[&str] = &[
-    // keywords
-    "use",
-    "unit",
-    "node",
-    "plant",
-    "param",
-    "in",
-    "out",
-    "state",
-    "der",
-    "next",
-    "let",
-    "bond",
-    "for",
-    "dt",
-    "decide",
-    "every",
-    "when",
-    "integrator",
-    "action",
-    "observe",
-    "reward",
-    "agent",
-    "terminate",
-    "truncate",
-    "after",
-    "steps",
     "on",
-    "if",
-    "then",
-    "else",
-    "and",
-    "or",
-    "not",
-    "true",
-    "false",
-    "bool",
-    "int",
-    "choice",
-    "mask",
-    "noise",
-    "normalized",
-    "sum",
     // built-ins, integrators, stdlib and sample names
     "min",
     "max",
@@ -398,7 +356,8 @@ const TOKENS: &[&str] = &[
 
 fn token() -> impl Strategy<Value = String> {
     prop_oneof![
-        8 => prop::sample::select(TOKENS).prop_map(str::to_string),
+        6 => prop::sample::select(TOKENS).prop_map(str::to_string),
+        2 => prop::sample::select(plantc::syntax::parser::KEYWORDS).prop_map(str::to_string),
         1 => "[A-Za-z_][A-Za-z0-9_]{0,8}",
         1 => "[0-9]{1,6}(\\.[0-9]{1,4})?([eE][+-]?[0-9]{1,3})?",
     ]

@@ -25,6 +25,7 @@ mod build;
 mod errors;
 mod grammar;
 mod scan;
+pub use scan::KEYWORDS;
 #[cfg(test)]
 mod tests;
 

@@ -6,7 +6,7 @@
 use super::errors::Context;
 
 /// The reserved words of the language (`on` is contextual and not among them).
-pub(super) const KEYWORDS: &[&str] = &[
+pub const KEYWORDS: &[&str] = &[
     "use",
     "unit",
     "node",
