@@ -1294,30 +1294,26 @@ impl<'a, 'db> DefChecker<'a, 'db> {
     }
 
     fn bond(&mut self, b: &ast::BondDecl) {
-        if let ast::ExprKind::Path(p) = &b.source.kind {
-            let saved = self.diags.len();
-            let info = self.with_infer(|i| i.resolve_path(p));
-            self.diags.truncate(saved);
-            if let Some(PathInfo {
+        if let ast::ExprKind::Path(p) = &b.source.kind
+            && let Some(PathInfo {
                 kind: PathKind::Member(MemberSigKind::Instance(_)),
                 ..
-            }) = info
-            {
-                let d = Diagnostic::error(
-                    codes::BOND_SOURCE,
-                    format!("`{}` is an instance, not a value to bond", p.dotted()),
-                    &self.path,
-                    b.source.span,
-                    "an instance",
-                )
-                .with_help(format!(
-                    "bond one of its out ports, like `bond {}.<port> -> {}`",
-                    p.dotted(),
-                    b.target.dotted()
-                ));
-                self.err(d);
-                return;
-            }
+            }) = self.resolve_quietly(p)
+        {
+            let d = Diagnostic::error(
+                codes::BOND_SOURCE,
+                format!("`{}` is an instance, not a value to bond", p.dotted()),
+                &self.path,
+                b.source.span,
+                "an instance",
+            )
+            .with_help(format!(
+                "bond one of its out ports, like `bond {}.<port> -> {}`",
+                p.dotted(),
+                b.target.dotted()
+            ));
+            self.err(d);
+            return;
         }
         let src = self.infer(&b.source);
         self.no_random(&src, b.source.span);
@@ -1439,12 +1435,18 @@ impl<'a, 'db> DefChecker<'a, 'db> {
         }
     }
 
-    fn is_in_port(&mut self, p: &Path) -> bool {
+    /// Resolve a path without reporting anything (its problems are reported where the
+    /// path is checked as a value).
+    fn resolve_quietly(&mut self, p: &Path) -> Option<PathInfo> {
         let saved = self.diags.len();
         let info = self.with_infer(|i| i.resolve_path(p));
         self.diags.truncate(saved);
+        info
+    }
+
+    fn is_in_port(&mut self, p: &Path) -> bool {
         matches!(
-            info.map(|i| i.kind),
+            self.resolve_quietly(p).map(|i| i.kind),
             Some(PathKind::Member(MemberSigKind::InPort { .. }))
         )
     }

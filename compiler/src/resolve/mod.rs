@@ -80,24 +80,41 @@ pub struct ImportGraph {
     pub reported: HashSet<(String, usize)>,
 }
 
+/// The `use` items of a file that name a file of the workspace: (item index, target).
+/// The one place that maps a file's imports to files; the import graph, the transitive
+/// imports and the scope of each file build on it.
+#[salsa::tracked(returns(ref))]
+pub fn import_edges(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<(usize, SourceFile)> {
+    let index = path_index(db, ws);
+    let path = file.path(db);
+    parse(db, file)
+        .file
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| match item {
+            Item::Use(u) => index
+                .get(&module_file_path(path, &use_module(u)))
+                .map(|t| (i, *t)),
+            _ => None,
+        })
+        .collect()
+}
+
 #[salsa::tracked(returns(ref))]
 pub fn import_graph(db: &dyn Db, ws: Workspace) -> ImportGraph {
-    let index = path_index(db, ws);
     // Edges: file path -> [(use item index, target path)] for targets that exist.
-    let mut edges: HashMap<String, Vec<(usize, String)>> = HashMap::new();
-    for f in ws.files(db) {
-        let path = f.path(db).clone();
-        let mut out = Vec::new();
-        for (i, item) in parse(db, *f).file.items.iter().enumerate() {
-            if let Item::Use(u) = item {
-                let target = module_file_path(&path, &use_module(u));
-                if index.contains_key(&target) {
-                    out.push((i, target));
-                }
-            }
-        }
-        edges.insert(path, out);
-    }
+    let edges: HashMap<String, Vec<(usize, String)>> = ws
+        .files(db)
+        .iter()
+        .map(|f| {
+            let targets = import_edges(db, ws, *f)
+                .iter()
+                .map(|(i, t)| (*i, t.path(db).clone()))
+                .collect();
+            (f.path(db).clone(), targets)
+        })
+        .collect();
     // An edge a -> b is in a cycle when a is reachable from b.
     let mut graph = ImportGraph::default();
     let mut seen_cycles: HashSet<Vec<String>> = HashSet::new();
@@ -121,20 +138,12 @@ pub fn import_graph(db: &dyn Db, ws: Workspace) -> ImportGraph {
 /// the file itself. Their problems are the importing file's problems too.
 #[salsa::tracked(returns(ref))]
 pub fn imported_files(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<SourceFile> {
-    let index = path_index(db, ws);
     let mut seen = HashSet::from([file]);
     let mut queue = vec![file];
     let mut out = Vec::new();
     while let Some(f) = queue.pop() {
-        for item in &parse(db, f).file.items {
-            let Item::Use(u) = item else { continue };
-            let module = use_module(u);
-            if module.first().map(String::as_str) == Some("std") {
-                continue;
-            }
-            if let Some(t) = index.get(&module_file_path(f.path(db), &module))
-                && seen.insert(*t)
-            {
+        for (_, t) in import_edges(db, ws, f) {
+            if !t.path(db).starts_with("std/") && seen.insert(*t) {
                 out.push(*t);
                 queue.push(*t);
             }
@@ -544,9 +553,8 @@ impl LocalUnits<'_> {
         let mut names = Vec::new();
         collect_unit_names(&decl.value, &mut names);
         for n in names {
-            if self.decls.contains_key(n.as_str()) && n != name
-                || (n == name && self.decls.contains_key(n.as_str()))
-            {
+            // A self-reference lands on the cycle check above.
+            if self.decls.contains_key(n.as_str()) {
                 self.resolve(&n);
             }
         }
