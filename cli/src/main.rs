@@ -1,5 +1,6 @@
 //! The `plantc` command line: `check` (diagnostics, `--emit ast|ir|ir-json`) and
-//! `explain` (long explanations of diagnostic codes).
+//! `explain` (long explanations of diagnostic codes). It lives in its own package so the
+//! binary can use the compiler, the runtime and the language server together.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
