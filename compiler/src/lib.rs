@@ -12,6 +12,7 @@ pub mod diagnostics;
 pub mod driver;
 pub mod generate;
 pub mod ir;
+pub mod layout;
 pub mod lower;
 pub mod resolve;
 pub mod stdlib;
