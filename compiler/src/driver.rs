@@ -229,7 +229,8 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Check and lower a file from disk: its IR models, or the diagnostics that stop it.
-pub fn compile_file(path: &str) -> Result<Vec<Arc<Model>>, CompileError> {
+/// ([`crate::compile_file`] goes on to native code.)
+pub fn lower_file(path: &str) -> Result<Vec<Arc<Model>>, CompileError> {
     let mut s = Session::new();
     let Some(f) = s.load(path) else {
         return Err(CompileError::new(&s, s.load_diagnostics().to_vec()));
@@ -238,7 +239,7 @@ pub fn compile_file(path: &str) -> Result<Vec<Arc<Model>>, CompileError> {
 }
 
 /// Check and lower source text held in memory (`path` names it in diagnostics).
-pub fn compile_str(path: &str, text: &str) -> Result<Vec<Arc<Model>>, CompileError> {
+pub fn lower_str(path: &str, text: &str) -> Result<Vec<Arc<Model>>, CompileError> {
     let mut s = Session::new();
     let f = s.set_source(path, text.to_string());
     finish(&s, f)
@@ -260,7 +261,7 @@ pub struct CompileError {
 }
 
 impl CompileError {
-    fn new(s: &Session, diagnostics: Vec<Diagnostic>) -> CompileError {
+    pub fn new(s: &Session, diagnostics: Vec<Diagnostic>) -> CompileError {
         let map = s.source_map();
         let rendered = diagnostics.iter().map(|d| map.render(d)).collect();
         CompileError {

@@ -6,17 +6,21 @@
 //! loops), [`db`] (salsa inputs and tracked queries) and [`diagnostics`]. The core does
 //! no IO; the [`driver`] reads files into the database.
 
+pub mod build;
 pub mod check;
 pub mod db;
 pub mod diagnostics;
 pub mod driver;
 pub mod generate;
+pub mod interp;
 pub mod ir;
 pub mod layout;
 pub mod lower;
+pub mod numerics;
 pub mod resolve;
 pub mod stdlib;
 pub mod syntax;
 pub mod units;
 
-pub use driver::{CompileError, Session, compile_file, compile_str};
+pub use build::{Backend, Options, compile_file, compile_file_with, compile_str, compile_str_with};
+pub use driver::{CompileError, Session, lower_file, lower_str};

@@ -91,7 +91,7 @@ fn stdlib_embedding_matches_the_folder() {
 /// The tank example's IR: the flattening a user sees with `plantc check --emit ir`.
 #[test]
 fn tank_ir_shape() {
-    let models = plantc::compile_file("../examples/tank.plant").expect("compiles");
+    let models = plantc::lower_file("../examples/tank.plant").expect("compiles");
     let m = &models[0];
     assert_eq!(m.name, "Line");
     assert_eq!(m.dt, 0.1);

@@ -130,7 +130,7 @@ fn check_diagnostic(d: &Diagnostic, text_of: &dyn Fn(&str) -> Option<String>) {
 
 /// Everything `plantc check --emit ...` does with the files in `files` (path, text), all
 /// registered in one session and all checked; the last one is also parsed on its own.
-/// With `one_shot`, the last one also goes through `compile_str` (a second session, so the
+/// With `one_shot`, the last one also goes through `lower_str` (a second session, so the
 /// properties leave it out to stay fast). Panics (naming the invariant) on failure.
 fn pipeline(files: &[(String, String)], one_shot: bool) {
     let (path, text) = files.last().expect("at least one file");
@@ -177,7 +177,7 @@ fn pipeline(files: &[(String, String)], one_shot: bool) {
     if !one_shot {
         return;
     }
-    match plantc::compile_str(path, text) {
+    match plantc::lower_str(path, text) {
         Ok(models) => {
             for m in models {
                 let _ = format!("{m}");
@@ -194,7 +194,7 @@ fn check_text(text: String) {
     check_files(vec![(PATH.to_string(), text)], false);
 }
 
-/// Check `text` as `fuzz.plant`, also through `compile_str` (the hand-written cases).
+/// Check `text` as `fuzz.plant`, also through `lower_str` (the hand-written cases).
 fn check_text_fully(text: String) {
     check_files(vec![(PATH.to_string(), text)], true);
 }
@@ -583,7 +583,7 @@ fn deeply_nested_parens() {
 fn megabyte_line_of_digits() {
     let digits = "1234567890".repeat(100_000);
     check_text_fully(digits.clone());
-    // In context, without the second (`compile_str`) pass to keep the test fast.
+    // In context, without the second (`lower_str`) pass to keep the test fast.
     check_text(format!("node N {{\n    param p: 1 = {digits}\n}}\n"));
     check_text(format!("node N {{\n    param p: 1 = 0.{digits}\n}}\n"));
 }

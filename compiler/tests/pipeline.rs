@@ -6,7 +6,7 @@ use plantc::driver::Session;
 use plantc::ir::{ActionSpace, Expr, StateUpdate, VarKind};
 
 fn model(src: &str) -> std::sync::Arc<plantc::ir::Model> {
-    match plantc::compile_str("test.plant", src) {
+    match plantc::lower_str("test.plant", src) {
         Ok(mut ms) => ms.remove(0),
         Err(e) => panic!("does not compile:\n{e}"),
     }
@@ -149,7 +149,7 @@ fn imports_resolve_across_files_and_cycles_are_reported() {
     )
     .unwrap();
     let main = dir.join("main.plant").to_string_lossy().into_owned();
-    let models = plantc::compile_file(&main).expect("compiles");
+    let models = plantc::lower_file(&main).expect("compiles");
     assert_eq!(models[0].observations[0].name, "t.level");
 
     std::fs::write(dir.join("a.plant"), "use b::B\nnode A { }\n").unwrap();
@@ -168,13 +168,13 @@ fn imports_resolve_across_files_and_cycles_are_reported() {
 
 #[test]
 fn missing_and_non_utf8_files_are_clear_errors() {
-    let err = plantc::compile_file("does/not/exist.plant").unwrap_err();
+    let err = plantc::lower_file("does/not/exist.plant").unwrap_err();
     assert_eq!(err.diagnostics[0].code, "E0005");
     assert!(err.rendered.contains("does/not/exist.plant"));
 
     let path = std::env::temp_dir().join(format!("plantc-latin1-{}.plant", std::process::id()));
     std::fs::write(&path, b"// 5 \xb5m\nnode A { }\n").unwrap();
-    let err = plantc::compile_file(&path.to_string_lossy()).unwrap_err();
+    let err = plantc::lower_file(&path.to_string_lossy()).unwrap_err();
     assert_eq!(err.diagnostics[0].code, "E0004");
     assert_eq!(err.diagnostics[0].primary.span.start, 5);
     std::fs::remove_file(&path).ok();
