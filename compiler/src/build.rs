@@ -63,23 +63,22 @@ fn finish(s: &Session, f: crate::db::SourceFile, options: &Options) -> Result<Mo
     }
     let models = s.models(f);
     let path = f.path(&s.db).clone();
-    let model = pick_plant(&models, options.plant.as_deref())
-        .map_err(|message| {
-            let mut d = Diagnostic::error(
-                codes::PLANT_NOT_FOUND,
-                message,
-                path.clone(),
-                Span { start: 0, end: 0 },
-                "in this file",
-            );
-            let names: Vec<String> = models.iter().map(|m| format!("`{}`", m.name)).collect();
-            d = d.with_help(if names.is_empty() {
-                "a runnable file defines a `plant` (nodes alone cannot run)".to_string()
-            } else {
-                format!("the plants here are {}", names.join(", "))
-            });
-            CompileError::new(s, vec![d])
-        })?;
+    let model = pick_plant(&models, options.plant.as_deref()).map_err(|message| {
+        let mut d = Diagnostic::error(
+            codes::PLANT_NOT_FOUND,
+            message,
+            path.clone(),
+            Span { start: 0, end: 0 },
+            "in this file",
+        );
+        let names: Vec<String> = models.iter().map(|m| format!("`{}`", m.name)).collect();
+        d = d.with_help(if names.is_empty() {
+            "a runnable file defines a `plant` (nodes alone cannot run)".to_string()
+        } else {
+            format!("the plants here are {}", names.join(", "))
+        });
+        CompileError::new(s, vec![d])
+    })?;
     build(model, options.backend).map_err(|message| {
         let d = Diagnostic::error(
             codes::PLANT_NOT_FOUND,

@@ -122,7 +122,9 @@ pub fn plan(model: &Model) -> Plan {
         .map(|o| rt::ObsInfo {
             name: o.name.clone(),
             unit: unit(&o.unit),
-            bounds: o.bounds.map(|(lo, hi)| (lo / o.unit.scale, hi / o.unit.scale)),
+            bounds: o
+                .bounds
+                .map(|(lo, hi)| (lo / o.unit.scale, hi / o.unit.scale)),
             agent: o.agent,
         })
         .collect();

@@ -116,9 +116,15 @@ pub enum EnvError {
         time: f64,
     },
     /// `rk45` needed more internal steps than `max_steps` in one tick.
-    IntegratorMaxSteps { step: u64, time: f64 },
+    IntegratorMaxSteps {
+        step: u64,
+        time: f64,
+    },
     /// `decide when` did not hold within the tick limit.
-    TickLimit { step: u64, ticks: u64 },
+    TickLimit {
+        step: u64,
+        ticks: u64,
+    },
 }
 
 impl fmt::Display for EnvError {
@@ -126,7 +132,10 @@ impl fmt::Display for EnvError {
         match self {
             EnvError::Action(e) => e.fmt(f),
             EnvError::NeedsReset => {
-                write!(f, "the episode has ended (or never started): call reset first")
+                write!(
+                    f,
+                    "the episode has ended (or never started): call reset first"
+                )
             }
             EnvError::UnknownName { name, suggestions } => {
                 write!(f, "`{name}` is not a parameter or state of this plant")?;
@@ -273,12 +282,7 @@ impl Env {
             self.rng = Rng::seeded(s);
         }
         self.live = false;
-        reset_instance(
-            &self.model,
-            &mut self.mem,
-            &mut self.rng,
-            &self.overrides,
-        )?;
+        reset_instance(&self.model, &mut self.mem, &mut self.rng, &self.overrides)?;
         self.live = true;
         let l = &self.model.info().layout;
         Ok(&self.mem[l.obs..l.obs + self.model.info().observations.len()])
@@ -531,11 +535,7 @@ fn diagnose_non_finite(model: &Model, mem: &[f64], rng: &Rng, step: u64) -> EnvE
 
 /// Run `reset` then `steps` kernel steps with fixed actions, for tests comparing kernels:
 /// returns the memory after each call.
-pub fn trace(
-    model: &Model,
-    seed: u64,
-    actions: &[Vec<f64>],
-) -> Result<Vec<Vec<f64>>, EnvError> {
+pub fn trace(model: &Model, seed: u64, actions: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, EnvError> {
     let mut env = Env::new(model.clone());
     let mut out = Vec::with_capacity(actions.len() + 1);
     env.reset(Some(seed), None)?;

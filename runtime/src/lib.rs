@@ -19,8 +19,8 @@ pub mod vec_env;
 
 pub use env::{Env, EnvError, ResetOptions, Step, StepInfo};
 pub use model::{
-    ActionInfo, ActionSpace, AgentInfo, Decide, Kernel, Layout, Model, ModelInfo, ObsInfo,
-    Status, Truncate, Unit, VarInfo, VarKind,
+    ActionInfo, ActionSpace, AgentInfo, Decide, Kernel, Layout, Model, ModelInfo, ObsInfo, Status,
+    Truncate, Unit, VarInfo, VarKind,
 };
 pub use rng::Rng;
 pub use space::ActionError;

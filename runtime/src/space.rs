@@ -91,7 +91,11 @@ pub(crate) fn apply_one(
                 })
             }
         }
-        ActionSpace::Choice { n, mask_slot, masks } => {
+        ActionSpace::Choice {
+            n,
+            mask_slot,
+            masks,
+        } => {
             if !(value >= 0.0 && value < *n as f64 && value.fract() == 0.0) {
                 return Err(ActionError::OutOfSpace {
                     action: a.name.clone(),

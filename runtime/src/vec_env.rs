@@ -180,11 +180,10 @@ impl VecEnv {
             let mem = &self.mems[i * self.slots..(i + 1) * self.slots];
             let mut clipped = false;
             for (k, a) in info.actions.iter().enumerate() {
-                let (v, c) =
-                    apply_one(a, actions[i * na + k], mem).map_err(|e| VecEnvError {
-                        index: i,
-                        error: e.into(),
-                    })?;
+                let (v, c) = apply_one(a, actions[i * na + k], mem).map_err(|e| VecEnvError {
+                    index: i,
+                    error: e.into(),
+                })?;
                 self.si[i * na + k] = v;
                 clipped |= c;
             }
