@@ -267,3 +267,35 @@ fn vec_env_results_do_not_depend_on_thread_count() {
     assert_eq!(one, run(2));
     assert_eq!(one, run(3));
 }
+
+#[test]
+fn plant_level_observations_are_shared_by_every_agent() {
+    let src = r#"
+plant Two {
+    dt 1 s
+    state level: 1 = 0.5
+    der level = (a + b - 1) / 10 s
+    observe level
+    agent first {
+        action a: 1 in 0 .. 1
+        observe a
+        reward = -abs(level - 0.5)
+    }
+    agent second {
+        action b: 1 in 0 .. 1
+        reward = -abs(level - 0.4)
+    }
+}
+"#;
+    for back in BACKENDS {
+        let mut env = Env::new(model(src, back));
+        let info = env.info().clone();
+        assert_eq!(info.agents[0].observations, [0, 1]);
+        assert_eq!(info.agents[1].observations, [0]);
+        assert_eq!(info.observations[0].agent, None);
+        env.reset(Some(0), None).unwrap();
+        let s = env.step(&[1.0, 1.0]).unwrap();
+        assert_eq!(s.rewards.len(), 2);
+        assert_eq!(env.agent_obs(1), [0.6]);
+    }
+}

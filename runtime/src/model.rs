@@ -89,7 +89,9 @@ pub struct ObsInfo {
     pub unit: Unit,
     /// Declared bounds, in `unit`.
     pub bounds: Option<(f64, f64)>,
-    pub agent: usize,
+    /// The agent that declared it; `None` for a plant-level observation that every agent
+    /// of a multi-agent plant sees.
+    pub agent: Option<usize>,
 }
 
 #[derive(Clone, PartialEq, Debug)]

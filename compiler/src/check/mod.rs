@@ -644,7 +644,9 @@ impl<'a, 'db> DefChecker<'a, 'db> {
     }
 
     fn rl_member(&mut self, m: &Member, ctx: Context) {
-        if ctx == Context::Def {
+        // A plant-level observation in a plant with agents is shared by every agent.
+        let shared = matches!(m.kind, MemberKind::Observe(_));
+        if ctx == Context::Def && !shared {
             if self.settings.top_rl.is_none() {
                 self.settings.top_rl = Some(m.span);
             }
@@ -665,7 +667,7 @@ impl<'a, 'db> DefChecker<'a, 'db> {
     fn mixed_agents(&mut self, top: Span, agent: Span) {
         let d = Diagnostic::error(
             codes::MIXED_AGENTS,
-            "this plant has agents, so every action, observation and reward must belong to one",
+            "this plant has agents, so every action and reward must belong to one",
             &self.path,
             top,
             "outside any agent",

@@ -78,7 +78,7 @@ codes! {
     UNKNOWN_INTEGRATOR = "E0406", Structure, "unknown integrator", "Integrators are `euler`, `rk4` and `rk45` (adaptive; options `rtol`, `atol`, `max_steps`).\n\nExample:\n\n    integrator rk5";
     MISPLACED_MEMBER = "E0407", Structure, "member not allowed here", "Plant settings (`dt`, `decide`, `integrator`, actions, observations, rewards, agents, `terminate`, `truncate`) belong in a plant; ports belong in nodes; agents hold only actions, observations and a reward.\n\nExample:\n\n    node Tank { dt 1 s }";
     DUPLICATE_SETTING = "E0408", Structure, "setting given twice", "A plant setting (`dt`, `decide`, `integrator`, `truncate after`, a reward of one agent) appears more than once.";
-    MIXED_AGENTS = "E0409", Structure, "actions both inside and outside agents", "When a plant has `agent` blocks, every action, observation and reward belongs to an agent.";
+    MIXED_AGENTS = "E0409", Structure, "actions both inside and outside agents", "When a plant has `agent` blocks, every action and reward belongs to an agent. (Observations may stay outside: a plant-level observation is seen by every agent.)";
     BAD_TRUNCATE = "E0410", Structure, "invalid truncation", "`truncate after N steps` needs a positive whole number; `truncate after T` a positive time.";
     MASK_COUNT = "E0411", Structure, "wrong number of masks", "`choice N mask [...]` needs exactly N mask conditions, one per choice.";
     BAD_CHOICE = "E0412", Structure, "invalid choice count", "`choice N` needs a constant whole number N of at least 1.";

@@ -340,7 +340,9 @@ pub struct ObsDef {
     pub bounds: Option<(f64, f64)>,
     /// Noise added at each observation (drawn from the instance's generator).
     pub noise: Option<Expr>,
-    pub agent: usize,
+    /// The agent that declared it; `None` for a plant-level observation in a plant with
+    /// agents (seen by every agent).
+    pub agent: Option<usize>,
     pub source: Source,
 }
 

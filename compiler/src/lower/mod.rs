@@ -150,6 +150,8 @@ struct Lowerer<'db> {
     observations: Vec<ObsDef>,
     agents: Vec<AgentDef>,
     agents_declared: bool,
+    /// Plant-level observations of a plant with agents: every agent sees them.
+    shared_observations: Vec<usize>,
     settings: PlantSettings,
 }
 
@@ -181,6 +183,7 @@ impl<'db> Lowerer<'db> {
             observations: Vec::new(),
             agents: Vec::new(),
             agents_declared: false,
+            shared_observations: Vec::new(),
             settings: PlantSettings::default(),
         }
     }
@@ -212,6 +215,13 @@ impl<'db> Lowerer<'db> {
                 observations: (0..self.observations.len()).collect(),
                 reward,
             }];
+        } else if !self.shared_observations.is_empty() {
+            // Shared observations come first for every agent, in declaration order.
+            for a in &mut self.agents {
+                let own = std::mem::take(&mut a.observations);
+                a.observations = self.shared_observations.clone();
+                a.observations.extend(own);
+            }
         }
         let s = std::mem::take(&mut self.settings);
         let dt = s.dt?;
@@ -828,11 +838,13 @@ impl<'db> Lowerer<'db> {
             unit,
             bounds,
             noise,
-            agent: agent.unwrap_or(0),
+            agent,
             source: src,
         });
-        if let Some(ag) = agent {
-            self.agents[ag].observations.push(ix);
+        match agent {
+            Some(ag) => self.agents[ag].observations.push(ix),
+            // Shared: every agent sees it (those declared later included, see `finish`).
+            None => self.shared_observations.push(ix),
         }
         Ok(())
     }
