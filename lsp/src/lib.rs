@@ -9,7 +9,7 @@
 //! and URIs, diagnostics), [`index`] (what every name refers to, a salsa query), [`ide`]
 //! (hover, definition, references, rename, outline, inlay hints, folding, formatting,
 //! code actions), [`completion`], [`tokens`] (semantic tokens), [`line_index`] (UTF-16
-//! positions), [`stdlib`] (the read-only copy of the stdlib editors navigate into) and
+//! positions), [`transport`] (the framing, robust to malformed input), [`stdlib`] (the read-only copy of the stdlib editors navigate into) and
 //! [`harness`] (an in-memory client for tests and benchmarks).
 
 pub mod completion;
@@ -20,29 +20,11 @@ pub mod line_index;
 pub mod server;
 pub mod stdlib;
 pub mod tokens;
+pub mod transport;
 pub mod world;
 
-use tokio::io::{AsyncRead, AsyncWrite};
-use tower_lsp_server::{LspService, Server};
-
 pub use server::Backend;
-
-/// Serve the protocol on a pair of streams until the client exits or the input closes.
-pub async fn serve<I, O>(input: I, output: O)
-where
-    I: AsyncRead + Unpin,
-    O: AsyncWrite,
-{
-    let (service, socket) = LspService::build(Backend::new)
-        .custom_method("plant/executionLog", Backend::execution_log)
-        .finish();
-    // One request at a time, in order: edits, diagnostics and answers never overtake
-    // each other (every handler works under one lock anyway).
-    Server::new(input, output, socket)
-        .concurrency_level(1)
-        .serve(service)
-        .await;
-}
+pub use transport::serve;
 
 /// Serve on standard input and output (`plantc lsp`).
 pub fn run_stdio() -> std::io::Result<()> {
@@ -50,5 +32,7 @@ pub fn run_stdio() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    // Reading stdin blocks a thread; do not wait for it after `exit`.
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(())
 }
