@@ -119,8 +119,9 @@ pub fn build(model: Arc<ir::Model>, backend: Backend) -> Result<Model, String> {
     let info = plan.info.clone();
     let kernel: Arc<dyn plant_runtime::Kernel> = match backend {
         Backend::Interp => Arc::new(crate::interp::Interp::new(model, plan)),
-        // Native code arrives with `codegen`; until then the interpreter runs it.
-        Backend::Jit => Arc::new(crate::interp::Interp::new(model, plan)),
+        Backend::Jit => {
+            Arc::new(crate::codegen::compile(&model, &plan).map_err(|e| e.to_string())?)
+        }
     };
     Ok(Model::new(info, kernel))
 }

@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod check;
+pub mod codegen;
 pub mod db;
 pub mod diagnostics;
 pub mod driver;
