@@ -703,3 +703,48 @@ fn native_code_matches_the_interpreter_bit_for_bit() {
         }
     }
 }
+
+/// `decide when` checks its condition before each tick: a step that starts with the
+/// condition holding makes no tick, and `prev_states` keeps the value of the last tick.
+#[test]
+fn decide_when_makes_no_tick_when_the_condition_holds() {
+    let src = r#"
+plant Gate {
+    dt 1 s
+    decide when open
+    state x: 1 = 0
+    state wait: 1 = 0
+    next x = x + 1
+    next wait = if wait > 0 then wait - 1 else 0
+    let open: bool = wait <= 0
+    action hold: choice 3
+    on decide { wait = hold }
+    observe x
+}
+"#;
+    let b = build(src);
+    for m in [&b.jit, &b.interp] {
+        let l = m.info().layout.clone();
+        let (mut mem, mut rng) = reset(m, 1);
+        let x = slot(m, "x");
+        let hold = slot(m, "hold");
+        mem[hold] = 2.0;
+        assert_eq!(m.kernel().step(&mut mem, &mut rng), Status::Ok);
+        assert_eq!((mem[l.ticks], mem[x]), (2.0, 2.0), "{}", m.kernel().name());
+        assert_eq!(mem[l.prev_states], 1.0, "x before the last tick");
+        mem[hold] = 0.0;
+        assert_eq!(m.kernel().step(&mut mem, &mut rng), Status::Ok);
+        assert_eq!((mem[l.ticks], mem[x], mem[l.steps]), (2.0, 2.0, 2.0));
+        assert_eq!(mem[l.prev_states], 1.0, "no tick: prev_states unchanged");
+    }
+    let (mut a, mut ra) = reset(&b.jit, 1);
+    let (mut c, mut rc) = reset(&b.interp, 1);
+    for h in [1.0, 0.0, 0.0, 2.0, 0.0] {
+        let hold = slot(&b.jit, "hold");
+        a[hold] = h;
+        c[hold] = h;
+        b.jit.kernel().step(&mut a, &mut ra);
+        b.interp.kernel().step(&mut c, &mut rc);
+        assert_eq!(bits(&a), bits(&c));
+    }
+}

@@ -1034,12 +1034,13 @@ impl<'a, 'b> Fx<'a, 'b> {
                 self.b.ins().jump(header, &[]);
                 self.b.switch_to_block(header);
                 self.push_scope();
-                self.tick(exit)?;
-                let c = self.b.use_var(cnt);
-                let c1 = self.b.ins().iadd_imm_u(c, 1);
-                self.b.def_var(cnt, c1);
+                // Checked before each tick: no tick at all when the condition holds
+                // already (docs/language.md, `decide when`).
                 self.ensure_list(&keep)?;
                 let holds = self.cond(cond)?;
+                // `after` is reached from here, not from the end of the body: what is
+                // valid there is what is valid now.
+                let at_header = self.valid.clone();
                 let not_yet = self.b.create_block();
                 self.b.ins().brif(holds, after, &[], not_yet, &[]);
                 self.b.seal_block(not_yet);
@@ -1054,15 +1055,29 @@ impl<'a, 'b> Fx<'a, 'b> {
                     self.b.seal_block(go_on);
                     self.b.switch_to_block(go_on);
                 }
+                let c = self.b.use_var(cnt);
                 let over = self.b.ins().icmp_imm_u(
                     IntCC::UnsignedGreaterThanOrEqual,
-                    c1,
+                    c,
                     MAX_TICKS_PER_STEP as i64,
                 );
                 let status = self.b.ins().iconst(types::I32, 3);
+                let body = self.b.create_block();
                 self.b
                     .ins()
-                    .brif(over, exit, &[BlockArg::Value(status)], header, &[]);
+                    .brif(over, exit, &[BlockArg::Value(status)], body, &[]);
+                self.b.seal_block(body);
+                self.b.switch_to_block(body);
+                self.tick(exit)?;
+                let c1 = self.b.ins().iadd_imm_u(c, 1);
+                self.b.def_var(cnt, c1);
+                self.ensure_list(&keep)?;
+                self.b.ins().jump(header, &[]);
+                for (a, v) in at_header.into_iter().enumerate() {
+                    if self.valid[a] != v {
+                        self.set_valid(a, v);
+                    }
+                }
                 self.b.seal_block(header);
                 self.b.seal_block(after);
                 self.b.switch_to_block(after);
@@ -1203,7 +1218,9 @@ impl<'a, 'b> Fx<'a, 'b> {
         let l = &self.plan.info.layout;
         let rk45 = matches!(m.integrator, Integrator::Rk45 { .. });
         let ticked = !matches!(m.decide, Decide::Every { ticks: 0 });
-        self.state_vars(rk45 || !ticked);
+        // `prev_states` keeps its value when no tick happens (`decide when` may make none).
+        let may_skip = !ticked || matches!(m.decide, Decide::When(_));
+        self.state_vars(rk45 || may_skip);
         let exit = self.new_exit();
         self.assign(&m.on_decide)?;
         self.ticks(exit)?;
