@@ -1,0 +1,153 @@
+//! The ipsim models of `examples/ipsim/` against the reference numbers of
+//! reference/ipsim.md (relative tolerance 1e-4, `rk45`), and their baseline controllers.
+
+use plant_runtime::{Env, ResetOptions};
+use plantc::{Backend, Options};
+
+fn env_of(path: &str, plant: Option<&str>) -> Env {
+    let model = plantc::compile_file_with(
+        path,
+        &Options {
+            plant: plant.map(str::to_string),
+            backend: Backend::Jit,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    Env::new(model)
+}
+
+/// A plant of `path` with some text replaced (another integrator, a longer horizon).
+fn variant(path: &str, plant: Option<&str>, edits: &[(&str, &str)]) -> Env {
+    let mut text = std::fs::read_to_string(path).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{path} has no `{from}`");
+        text = text.replace(from, to);
+    }
+    let model = plantc::compile_str_with(
+        path,
+        &text,
+        &Options {
+            plant: plant.map(str::to_string),
+            backend: Backend::Jit,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    Env::new(model)
+}
+
+/// `got` matches a reference number printed with `decimals` decimals: within 1e-4
+/// relative, or within half a unit of its last printed digit when that is coarser.
+fn close(what: &str, got: f64, want: f64, decimals: i32) {
+    let tol = (1e-4 * want.abs()).max(0.5 * 10f64.powi(-decimals));
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got}, reference {want} (tolerance {tol:e})"
+    );
+}
+
+/// Steps with a fixed action until `minutes` of plant time have passed (steps of `step`
+/// minutes); returns the observations.
+fn run(env: &mut Env, action: &[f64], steps: usize) -> Vec<f64> {
+    for _ in 0..steps {
+        env.step(action).unwrap();
+    }
+    env.obs().to_vec()
+}
+
+const ECSTR_A0: &str = "../examples/ipsim/ecstr_a0.plant";
+
+fn ecstr_a0_from_05_0_350() -> ResetOptions {
+    ResetOptions::new()
+        .set("reactor.cA", 0.5)
+        .set("reactor.cB", 0.0)
+        .set("reactor.T", 350.0)
+}
+
+/// One tick of explicit Euler gives the derivative: (x1 - x0) / dt.
+#[test]
+fn ecstr_a0_derivative_at_05_0_350() {
+    let mut env = variant(ECSTR_A0, None, &[("integrator rk45(rtol: 1e-8, atol: 1e-8)", "integrator euler")]);
+    let x0 = env.reset(Some(0), Some(&ecstr_a0_from_05_0_350())).unwrap().to_vec();
+    let x1 = env.step(&[300.0]).unwrap().obs.to_vec();
+    let dt = 0.1; // min
+    let f: Vec<f64> = x0.iter().zip(&x1).map(|(a, b)| (b - a) / dt).collect();
+    close("dcA/dt [M/min]", f[0], 4.63e-4, 6);
+    close("dcB/dt [M/min]", f[1], 0.49954, 5);
+    close("dT/dt [K/min]", f[2], -0.09694, 5);
+}
+
+/// From (0.5 M, 0, 350 K), 90 min at a constant coolant temperature settle on the stable
+/// steady states of the reference.
+#[test]
+fn ecstr_a0_steady_states() {
+    let mut env = variant(ECSTR_A0, None, &[("truncate after 10 min", "truncate after 100 min")]);
+    let cases: [(f64, Option<(f64, i32)>, Option<(f64, i32)>, (f64, i32)); 4] = [
+        (300.0, Some((0.87751, 5)), Some((0.12249, 5)), (324.458, 3)),
+        (302.0, Some((0.8353, 4)), None, (328.67, 2)),
+        (308.0, Some((0.11154, 5)), Some((0.88846, 5)), (381.696, 3)),
+        (310.0, Some((0.0993, 4)), None, (383.88, 2)),
+    ];
+    for (tc, ca, cb, t) in cases {
+        env.reset(Some(0), Some(&ecstr_a0_from_05_0_350())).unwrap();
+        let x = run(&mut env, &[tc], 900);
+        if let Some((v, d)) = ca {
+            close(&format!("Tc {tc}: cA"), x[0], v, d);
+        }
+        if let Some((v, d)) = cb {
+            close(&format!("Tc {tc}: cB"), x[1], v, d);
+        }
+        close(&format!("Tc {tc}: T"), x[2], t.0, t.1);
+        // Steady: the last step changed nothing to 1e-9.
+        let y = run(&mut env, &[tc], 1);
+        assert!((y[2] - x[2]).abs() < 1e-6, "Tc {tc}: not steady");
+    }
+}
+
+/// At a coolant temperature of 306 K the reactor does not settle: it cycles. Sampled
+/// every 0.001 min over the limit cycle (after 60 min of transient).
+#[test]
+fn ecstr_a0_oscillation_band_at_306() {
+    let mut env = variant(
+        ECSTR_A0,
+        None,
+        &[("dt 0.1 min", "dt 0.001 min"), ("truncate after 10 min", "truncate after 100 min")],
+    );
+    env.reset(Some(0), Some(&ecstr_a0_from_05_0_350())).unwrap();
+    let mut env60 = variant(
+        ECSTR_A0,
+        None,
+        &[("truncate after 10 min", "truncate after 100 min")],
+    );
+    env60.reset(Some(0), Some(&ecstr_a0_from_05_0_350())).unwrap();
+    let x = run(&mut env60, &[306.0], 600);
+    let o = ResetOptions::new()
+        .set("reactor.cA", x[0])
+        .set("reactor.cB", x[1])
+        .set("reactor.T", x[2]);
+    env.reset(Some(0), Some(&o)).unwrap();
+    let (mut t_lo, mut t_hi, mut c_lo, mut c_hi) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for _ in 0..20000 {
+        let s = env.step(&[306.0]).unwrap();
+        t_lo = t_lo.min(s.obs[2]);
+        t_hi = t_hi.max(s.obs[2]);
+        c_lo = c_lo.min(s.obs[0]);
+        c_hi = c_hi.max(s.obs[0]);
+    }
+    println!("T {t_lo} .. {t_hi}, cA {c_lo} .. {c_hi}");
+    close("T low", t_lo, 372.6, 1);
+    close("T high", t_hi, 387.8, 1);
+    close("cA low", c_lo, 0.084, 3);
+    close("cA high", c_hi, 0.174, 3);
+}
+
+/// ipsim's defaults: from (0, 0, 298.15 K) with the coolant at 298 K, 10 min.
+#[test]
+fn ecstr_a0_model_defaults_after_10_min() {
+    let mut env = env_of(ECSTR_A0, None);
+    env.reset(Some(0), None).unwrap();
+    let x = run(&mut env, &[298.0], 100);
+    println!("{x:?}");
+    close("cA", x[0], 0.90235, 5);
+    close("cB", x[1], 0.09760, 5);
+    close("T", x[2], 321.42, 2);
+}
