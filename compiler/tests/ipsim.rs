@@ -151,3 +151,73 @@ fn ecstr_a0_model_defaults_after_10_min() {
     close("cB", x[1], 0.09760, 5);
     close("T", x[2], 321.42, 2);
 }
+
+/// The closed loop of `ecstr_a0_pid.plant` is ipsim_experiments' velocity-form PID loop
+/// (computed here step by step around the open-loop reactor at the same tick): the stdlib
+/// `SampledPID` with back-calculation and the one-tick `Delay` reproduce it.
+#[test]
+fn ecstr_a0_pid_matches_the_velocity_form_script_and_reaches_385() {
+    let mut closed = env_of("../examples/ipsim/ecstr_a0_pid.plant", None);
+    closed.reset(Some(0), None).unwrap();
+    let mut open = variant(ECSTR_A0, None, &[("dt 0.1 min", "dt 0.005 min")]);
+    open.reset(Some(0), Some(&ecstr_a0_from_05_0_350())).unwrap();
+    let (kp, kd, dt) = (0.03125, 0.0075, 0.005);
+    let (mut tc, mut prev_e, mut published) = (298.0, 0.0, 350.0);
+    let mut worst: f64 = 0.0;
+    for k in 0..1000 {
+        let x = open.step(&[tc]).unwrap().obs.to_vec();
+        // ipsim publishes the state from before the integration.
+        let e = 385.0 - published;
+        tc = f64::clamp(tc + kp * e + kd * (e - prev_e) / dt, 298.0, 395.0);
+        prev_e = e;
+        published = x[2];
+        let y = closed.step(&[]).unwrap().obs.to_vec();
+        worst = worst.max((y[2] - x[2]).abs());
+        assert!((y[2] - x[2]).abs() < 1e-6, "step {k}: T {} vs script {}", y[2], x[2]);
+    }
+    println!("worst |T - T_script| = {worst:e}");
+    let t = closed.obs()[2];
+    assert!((t - 385.0).abs() < 1.0, "T = {t} after 5 min, set-point 385 K");
+}
+
+const ECSTR_S0: &str = "../examples/ipsim/ecstr_s0.plant";
+
+/// ipsim's default state is a steady state at the default inputs: 100 steps stay there.
+#[test]
+fn ecstr_s0_steady_state_stays() {
+    let mut env = env_of(ECSTR_S0, None);
+    let o = ResetOptions::new().set("spread", 0.0);
+    let x0 = env.reset(Some(0), Some(&o)).unwrap().to_vec();
+    assert_eq!(x0, [0.8778252, 324.49660837, 0.659]);
+    let x = run(&mut env, &[300.0, 0.1], 100);
+    println!("{x:?}");
+    close("cA", x[0], 0.877825, 6);
+    close("T [K]", x[1], 273.15 + 51.346606, 6);
+    close("h", x[2], 0.659, 6);
+    assert!(env.obs().iter().all(|v| v.is_finite()));
+}
+
+/// The reset draws within +-50 % of the steady state, clipped to the observation bounds.
+#[test]
+fn ecstr_s0_reset_is_spread_around_the_steady_state() {
+    let mut env = env_of(ECSTR_S0, None);
+    for seed in 0..20 {
+        let x = env.reset(Some(seed), None).unwrap().to_vec();
+        assert!((0.5 * 0.8778252..=1.0).contains(&x[0]), "{x:?}");
+        assert!((273.15 + 0.5 * 51.34660837..=273.15 + 1.5 * 51.34660837).contains(&x[1]));
+        assert!((0.5 * 0.659..=1.0).contains(&x[2]));
+    }
+}
+
+/// SMPL's P controllers bring the reactor from (0.1, 1 degC, 0.1 m) back to the steady
+/// state: the level exactly (the tank integrates), the concentration close.
+#[test]
+fn ecstr_s0_p_controllers_return_to_the_steady_state() {
+    let mut env = env_of("../examples/ipsim/ecstr_s0_p.plant", None);
+    let x0 = env.reset(Some(0), None).unwrap().to_vec();
+    assert_eq!(&x0[3..], [288.15, 0.05]);
+    let x = run(&mut env, &[], 1000);
+    println!("{x:?}");
+    assert!((x[2] - 0.659).abs() < 1e-3, "h {}", x[2]);
+    assert!((x[0] - 0.8778252).abs() < 0.1 * (x0[0] - 0.8778252).abs(), "cA {}", x[0]);
+}
