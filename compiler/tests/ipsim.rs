@@ -221,3 +221,74 @@ fn ecstr_s0_p_controllers_return_to_the_steady_state() {
     assert!((x[2] - 0.659).abs() < 1e-3, "h {}", x[2]);
     assert!((x[0] - 0.8778252).abs() < 0.1 * (x0[0] - 0.8778252).abs(), "cA {}", x[0]);
 }
+
+const KLATT_ENGELL: &str = "../examples/ipsim/klatt_engell.plant";
+
+/// One hour (200 steps of 0.005 h) from ipsim's default state at its default inputs
+/// (throughput 8.256 1/h, heat removal -6239 kJ/h), both energy balances.
+#[test]
+fn klatt_engell_both_energy_balances_after_1_h() {
+    let mut env = env_of(KLATT_ENGELL, None);
+    let inputs = [8.256, -6239.0];
+    // Standard balance.
+    env.reset(Some(0), None).unwrap();
+    let x = run(&mut env, &inputs, 200);
+    println!("corrected {x:?}");
+    close("cA", x[0], 3601.0, 0);
+    close("cB", x[1], 704.0, 0);
+    close("T", x[4], 358.9, 1);
+    close("Tc", x[5], 351.7, 1);
+    // ipsim as coded: the reactions cool the reactor.
+    let as_coded = ResetOptions::new().set("reactor.as_coded", 1.0);
+    let mut euler = variant(
+        KLATT_ENGELL,
+        None,
+        &[("integrator rk45(rtol: 1e-8, atol: 1e-8)", "integrator euler")],
+    );
+    let t0 = euler.reset(Some(0), Some(&as_coded)).unwrap()[4];
+    let t1 = euler.step(&inputs).unwrap().obs[4];
+    close("dT/dt(0) as coded [K/h]", (t1 - t0) / 0.005, -847.0, 0);
+    env.reset(Some(0), Some(&as_coded)).unwrap();
+    let x = run(&mut env, &inputs, 200);
+    println!("as coded {x:?}");
+    close("cA", x[0], 4842.5, 1);
+    close("cB", x[1], 110.5, 1);
+    close("T", x[4], 330.4, 1);
+    close("Tc", x[5], 323.2, 1);
+}
+
+const COLUMN: &str = "../examples/ipsim/distillation_column.plant";
+
+/// Noise-free column from ipsim's initial profile, 300 steps of 1 min at a constant
+/// reflux ratio.
+#[test]
+fn distillation_column_after_300_min() {
+    let mut env = variant(COLUMN, None, &[("truncate after 100 steps", "truncate after 300 steps")]);
+    let o = ResetOptions::new().set("noise_sd", 0.0);
+    for (rr, xd, xb) in [(2.5, 0.80095, 0.03905), (3.0, 0.82197, 0.01803)] {
+        env.reset(Some(0), Some(&o)).unwrap();
+        let t = std::time::Instant::now();
+        let x = run(&mut env, &[rr], 300);
+        let b = env.value("column.xb").unwrap();
+        println!("rr {rr}: xd {} xb {b} {:?}", x[0], t.elapsed());
+        close(&format!("rr {rr}: xd"), x[0], xd, 5);
+        close(&format!("rr {rr}: xb"), b, xb, 5);
+    }
+}
+
+/// The incremental P controller brings the distillate from 0.935 to its set-point 0.8;
+/// the noisy feed (seeded) moves it around there.
+#[test]
+fn distillation_column_p_holds_the_distillate_at_0_8() {
+    let mut env = env_of("../examples/ipsim/distillation_column_p.plant", None);
+    let quiet = ResetOptions::new().set("noise_sd", 0.0);
+    let x0 = env.reset(Some(0), Some(&quiet)).unwrap().to_vec();
+    assert!((x0[2] - (3.0 + 1.25 * (0.8 - 0.935))).abs() < 1e-12);
+    let x = run(&mut env, &[], 150);
+    println!("quiet: {x:?}");
+    assert!((x[0] - 0.8).abs() < 2e-3, "xd {}", x[0]);
+    env.reset(Some(7), None).unwrap();
+    let x = run(&mut env, &[], 150);
+    println!("noisy: {x:?}");
+    assert!((x[0] - 0.8).abs() < 0.02, "xd {}", x[0]);
+}
