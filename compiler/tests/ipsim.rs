@@ -292,3 +292,106 @@ fn distillation_column_p_holds_the_distillate_at_0_8() {
     println!("noisy: {x:?}");
     assert!((x[0] - 0.8).abs() < 0.02, "xd {}", x[0]);
 }
+
+const STEP: &str = "../examples/ipsim/step.plant";
+const STEP_NOMINAL: [f64; 3] = [0.6095327313484253, 0.2502232231706676, 0.392577701760644];
+/// SI values of the reactor's outputs in the units of the reference: kPa and kmol/h.
+const KPA: f64 = 1000.0;
+const KMOL_H: f64 = 1000.0 / 3600.0;
+
+/// ipsim's default state is the classic base case (P 2700 kPa, product 100 kmol/h,
+/// purge 47 % A): the algebraic outputs at reset.
+#[test]
+fn step_nominal_point() {
+    let mut env = env_of(STEP, None);
+    let obs = env.reset(Some(0), None).unwrap().to_vec();
+    let v = |n: &str| env.value(&format!("reactor.{n}")).unwrap();
+    close("P [kPa]", v("P") / KPA, 2700.17, 2);
+    close("yA3", v("yA3"), 0.4700, 4);
+    close("yB3", v("yB3"), 0.1429, 4);
+    close("yC3", v("yC3"), 0.3871, 4);
+    close("F1 [kmol/h]", v("F1") / KMOL_H, 201.43, 2);
+    close("F2 [kmol/h]", v("F2") / KMOL_H, 5.62, 2);
+    close("F3 [kmol/h]", v("F3") / KMOL_H, 7.046, 3);
+    close("F4 [kmol/h]", v("F4") / KMOL_H, 100.00, 2);
+    close("R [kmol/h]", v("rate") / KMOL_H, 100.01, 2);
+    close("VD [m^3]", v("VD"), 13.253, 3);
+    close("VL", v("VL"), 0.44177, 5);
+    // The observations are (yA3, F4, P) in their declared units.
+    assert_eq!(obs, [v("yA3"), v("F4") / KMOL_H, v("P") / KPA]);
+}
+
+/// The level set-point 0.4703 is not the level 0.4418 of the base case, so the product
+/// valve moves at once and the plant drifts; 10 h at the nominal commands.
+#[test]
+fn step_drift_over_10_h() {
+    let mut env = env_of(STEP, None);
+    env.reset(Some(0), None).unwrap();
+    let v = |n: &str| env.value(&format!("reactor.{n}")).unwrap();
+    let dx4 = (v("u4_eff") - v("X4")) / (10.0 / 3600.0); // 1/h
+    close("dX4/dt(0) [1/h]", dx4, -14.4, 1);
+    let t = std::time::Instant::now();
+    let obs = run(&mut env, &STEP_NOMINAL, 100);
+    println!("{obs:?} VL {} in {:?}", env.value("reactor.VL").unwrap(), t.elapsed());
+    close("P", obs[2], 2701.2, 1);
+    close("yA3", obs[0], 0.4699, 4);
+    close("F4", obs[1], 99.999, 3);
+    close("VL", env.value("reactor.VL").unwrap(), 0.470, 3);
+}
+
+/// `step_pi.plant` is the script's multiloop controller, computed here step by step around
+/// the open-loop reactor (velocity form, moves added to the measured valve positions,
+/// measurements published before each integration), and it drives the reactor from the
+/// base case towards the new set-points (63 % A, 130 kmol/h, 2850 kPa).
+#[test]
+fn step_pi_matches_the_script_and_moves_to_the_new_set_points() {
+    let mut closed = env_of("../examples/ipsim/step_pi.plant", None);
+    let start = closed.reset(Some(0), None).unwrap().to_vec();
+    let mut open = env_of(STEP, None);
+    let mut published = open.reset(Some(0), None).unwrap().to_vec();
+    let dt = 0.1;
+    let (kcs, tauis) = ([0.1, -0.25, 2.0], [1.0, 1.5, 3.0]);
+    let (mut adj, mut e_pc1, mut e1) = (0.0, 0.0, [0.0; 3]);
+    let mut u = STEP_NOMINAL;
+    let (mut worst, mut worst_valve): (f64, f64) = (0.0, 0.0);
+    for k in 0..150 {
+        let x = open.step(&u).unwrap().obs.to_vec();
+        let [ya, f4, p] = [published[0], published[1], published[2]];
+        let e_pc = 2900.0 - p;
+        adj = f64::min(adj + 0.7 * ((e_pc - e_pc1) + dt * e_pc / 3.0), 0.0);
+        e_pc1 = e_pc;
+        let e = [130.0 + adj - f4, 2850.0 - p, (0.63 - ya) * 100.0];
+        let du: Vec<f64> = (0..3)
+            .map(|i| kcs[i] * ((e[i] - e1[i]) + dt * e[i] / tauis[i]))
+            .collect();
+        e1 = e;
+        let xm = |n: &str| open.value(&format!("reactor.{n}")).unwrap();
+        u = [
+            (xm("X1") + du[0] / 100.0).clamp(0.0, 1.0),
+            (xm("X2") + du[2] / 100.0).clamp(0.0, 1.0),
+            (xm("X3") + du[1] / 100.0).clamp(0.0, 1.0),
+        ];
+        published = x.clone();
+        let y = closed.step(&[]).unwrap().obs.to_vec();
+        for i in 0..3 {
+            let rel = (y[i] - x[i]).abs() / x[i].abs();
+            worst = worst.max(rel);
+            // Rounding differences between the two forms can change rk45's step sequence,
+            // and the loops amplify the differences (the pressure loop's gain is 0.0025
+            // per kPa): agreement near the integration tolerance.
+            assert!(rel < 1e-6, "step {k} obs {i}: {} vs script {}", y[i], x[i]);
+            worst_valve = worst_valve.max((y[3 + i] - u[i]).abs());
+            assert!((y[3 + i] - u[i]).abs() < 1e-5, "step {k} valve {i}: {} vs script {}", y[3 + i], u[i]);
+        }
+    }
+    println!("worst relative difference {worst:e}, valves {worst_valve:e}; after 15 h {:?}", closed.obs());
+    let end = closed.obs().to_vec();
+    for (i, target) in [0.63, 130.0, 2850.0].into_iter().enumerate() {
+        assert!(
+            (end[i] - target).abs() < 0.5 * (start[i] - target).abs(),
+            "observation {i}: {} -> {} for set-point {target}",
+            start[i],
+            end[i]
+        );
+    }
+}
