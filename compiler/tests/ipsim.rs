@@ -395,3 +395,68 @@ fn step_pi_matches_the_script_and_moves_to_the_new_set_points() {
         );
     }
 }
+
+const STEP_EX: &str = "../examples/ipsim/step_ex.plant";
+
+/// Without disturbances STEPEx is STEP, bit for bit; each disturbance acts the way
+/// ipsim's `STEPEx` describes.
+#[test]
+fn step_ex_disturbances() {
+    let mut ex = env_of(STEP_EX, None);
+    let mut step = env_of(STEP, None);
+    assert_eq!(ex.reset(Some(0), None).unwrap(), step.reset(Some(0), None).unwrap());
+    for _ in 0..20 {
+        let a = ex.step(&STEP_NOMINAL).unwrap().obs.to_vec();
+        assert_eq!(a, step.step(&STEP_NOMINAL).unwrap().obs);
+    }
+    let mut step = env_of(STEP, None);
+    step.reset(Some(0), None).unwrap();
+    let p_nominal = run(&mut step, &STEP_NOMINAL, 10)[2];
+    let after_1_h = |o: ResetOptions| {
+        let mut ex = env_of(STEP_EX, None);
+        let x0 = ex.reset(Some(0), Some(&o)).unwrap().to_vec();
+        let f1 = ex.value("reactor.F1").unwrap() / KMOL_H;
+        for _ in 0..10 {
+            let s = ex.step(&STEP_NOMINAL).unwrap();
+            assert!(!s.terminated, "{o:?} leaves the bounds: {:?}", s.obs);
+        }
+        let x = ex.obs().to_vec();
+        (x0, f1, x, ex.value("reactor.yB3").unwrap())
+    };
+    // A slower reaction consumes less gas: the pressure rises.
+    let (_, _, x, _) = after_1_h(ResetOptions::new().set("d2", 0.9));
+    assert!(x[2] > p_nominal + 10.0, "P {} vs {p_nominal}", x[2]);
+    // Less of feed 1: at once less flow, and the pressure falls.
+    let (_, f1, x, _) = after_1_h(ResetOptions::new().set("d3", 0.9));
+    close("F1 at d3 = 0.9", f1, 201.43 * 0.9, 2);
+    assert!(x[2] < p_nominal - 10.0, "P {} vs {p_nominal}", x[2]);
+    // Inert B in feed 1 accumulates in the purge.
+    let (_, _, _, yb) = after_1_h(ResetOptions::new().set("d1", 0.02));
+    assert!(yb > 0.1429 + 0.005, "yB3 {yb}");
+    // A sticky purge valve (d7 = 0) stays where it is.
+    let mut ex = env_of(STEP_EX, None);
+    ex.reset(Some(0), Some(&ResetOptions::new().set("d7", 0.0))).unwrap();
+    ex.step(&[STEP_NOMINAL[0], STEP_NOMINAL[1], 0.9]).unwrap();
+    assert_eq!(ex.value("reactor.X3").unwrap(), STEP_NOMINAL[2]);
+}
+
+/// The multiloop controller under a 10 % slower reaction moves the reactor from the base
+/// case towards the new set-points, as far as the pressure override lets it: the
+/// reaction cannot keep up with 130 kmol/h below 2900 kPa, so the override holds the
+/// pressure there and lowers the production target.
+#[test]
+fn step_ex_pi_moves_to_the_new_set_points_under_a_slower_reaction() {
+    let mut env = env_of("../examples/ipsim/step_ex_pi.plant", None);
+    let start = env.reset(Some(0), None).unwrap().to_vec();
+    let end = run(&mut env, &[], 150);
+    println!("after 15 h {end:?}");
+    assert!(end[2] < 2900.0 + 5.0, "the override holds the pressure: {}", end[2]);
+    for (i, target) in [0.63, 130.0, 2850.0].into_iter().enumerate() {
+        assert!(
+            (end[i] - target).abs() < 0.8 * (start[i] - target).abs(),
+            "observation {i}: {} -> {} for set-point {target}",
+            start[i],
+            end[i]
+        );
+    }
+}
