@@ -45,8 +45,7 @@ fn close(what: &str, got: f64, want: f64, decimals: i32) {
     );
 }
 
-/// Steps with a fixed action until `minutes` of plant time have passed (steps of `step`
-/// minutes); returns the observations.
+/// `steps` steps with a fixed action; returns the observations after them.
 fn run(env: &mut Env, action: &[f64], steps: usize) -> Vec<f64> {
     for _ in 0..steps {
         env.step(action).unwrap();
@@ -66,8 +65,18 @@ fn ecstr_a0_from_05_0_350() -> ResetOptions {
 /// One tick of explicit Euler gives the derivative: (x1 - x0) / dt.
 #[test]
 fn ecstr_a0_derivative_at_05_0_350() {
-    let mut env = variant(ECSTR_A0, None, &[("integrator rk45(rtol: 1e-8, atol: 1e-8)", "integrator euler")]);
-    let x0 = env.reset(Some(0), Some(&ecstr_a0_from_05_0_350())).unwrap().to_vec();
+    let mut env = variant(
+        ECSTR_A0,
+        None,
+        &[(
+            "integrator rk45(rtol: 1e-8, atol: 1e-8)",
+            "integrator euler",
+        )],
+    );
+    let x0 = env
+        .reset(Some(0), Some(&ecstr_a0_from_05_0_350()))
+        .unwrap()
+        .to_vec();
     let x1 = env.step(&[300.0]).unwrap().obs.to_vec();
     let dt = 0.1; // min
     let f: Vec<f64> = x0.iter().zip(&x1).map(|(a, b)| (b - a) / dt).collect();
@@ -80,24 +89,28 @@ fn ecstr_a0_derivative_at_05_0_350() {
 /// steady states of the reference.
 #[test]
 fn ecstr_a0_steady_states() {
-    let mut env = variant(ECSTR_A0, None, &[("truncate after 10 min", "truncate after 100 min")]);
-    let cases: [(f64, Option<(f64, i32)>, Option<(f64, i32)>, (f64, i32)); 4] = [
-        (300.0, Some((0.87751, 5)), Some((0.12249, 5)), (324.458, 3)),
-        (302.0, Some((0.8353, 4)), None, (328.67, 2)),
-        (308.0, Some((0.11154, 5)), Some((0.88846, 5)), (381.696, 3)),
-        (310.0, Some((0.0993, 4)), None, (383.88, 2)),
+    let mut env = variant(
+        ECSTR_A0,
+        None,
+        &[("truncate after 10 min", "truncate after 100 min")],
+    );
+    // (coolant, cA, cB when given, T), each as (value, decimals printed).
+    type Ref = (f64, i32);
+    let cases: [(f64, Ref, Option<Ref>, Ref); 4] = [
+        (300.0, (0.87751, 5), Some((0.12249, 5)), (324.458, 3)),
+        (302.0, (0.8353, 4), None, (328.67, 2)),
+        (308.0, (0.11154, 5), Some((0.88846, 5)), (381.696, 3)),
+        (310.0, (0.0993, 4), None, (383.88, 2)),
     ];
     for (tc, ca, cb, t) in cases {
         env.reset(Some(0), Some(&ecstr_a0_from_05_0_350())).unwrap();
         let x = run(&mut env, &[tc], 900);
-        if let Some((v, d)) = ca {
-            close(&format!("Tc {tc}: cA"), x[0], v, d);
-        }
+        close(&format!("Tc {tc}: cA"), x[0], ca.0, ca.1);
         if let Some((v, d)) = cb {
             close(&format!("Tc {tc}: cB"), x[1], v, d);
         }
         close(&format!("Tc {tc}: T"), x[2], t.0, t.1);
-        // Steady: the last step changed nothing to 1e-9.
+        // Steady: one more step changes the temperature by less than 1e-6 K.
         let y = run(&mut env, &[tc], 1);
         assert!((y[2] - x[2]).abs() < 1e-6, "Tc {tc}: not steady");
     }
@@ -107,19 +120,14 @@ fn ecstr_a0_steady_states() {
 /// every 0.001 min over the limit cycle (after 60 min of transient).
 #[test]
 fn ecstr_a0_oscillation_band_at_306() {
-    let mut env = variant(
-        ECSTR_A0,
-        None,
-        &[("dt 0.1 min", "dt 0.001 min"), ("truncate after 10 min", "truncate after 100 min")],
-    );
-    env.reset(Some(0), Some(&ecstr_a0_from_05_0_350())).unwrap();
-    let mut env60 = variant(
-        ECSTR_A0,
-        None,
-        &[("truncate after 10 min", "truncate after 100 min")],
-    );
-    env60.reset(Some(0), Some(&ecstr_a0_from_05_0_350())).unwrap();
-    let x = run(&mut env60, &[306.0], 600);
+    let horizon = ("truncate after 10 min", "truncate after 100 min");
+    let mut coarse = variant(ECSTR_A0, None, &[horizon]);
+    coarse
+        .reset(Some(0), Some(&ecstr_a0_from_05_0_350()))
+        .unwrap();
+    let x = run(&mut coarse, &[306.0], 600);
+    // From there, 20 min (several cycles) sampled every 0.001 min.
+    let mut env = variant(ECSTR_A0, None, &[("dt 0.1 min", "dt 0.001 min"), horizon]);
     let o = ResetOptions::new()
         .set("reactor.cA", x[0])
         .set("reactor.cB", x[1])
@@ -160,7 +168,8 @@ fn ecstr_a0_pid_matches_the_velocity_form_script_and_reaches_385() {
     let mut closed = env_of("../examples/ipsim/ecstr_a0_pid.plant", None);
     closed.reset(Some(0), None).unwrap();
     let mut open = variant(ECSTR_A0, None, &[("dt 0.1 min", "dt 0.005 min")]);
-    open.reset(Some(0), Some(&ecstr_a0_from_05_0_350())).unwrap();
+    open.reset(Some(0), Some(&ecstr_a0_from_05_0_350()))
+        .unwrap();
     let (kp, kd, dt) = (0.03125, 0.0075, 0.005);
     let (mut tc, mut prev_e, mut published) = (298.0, 0.0, 350.0);
     let mut worst: f64 = 0.0;
@@ -173,11 +182,19 @@ fn ecstr_a0_pid_matches_the_velocity_form_script_and_reaches_385() {
         published = x[2];
         let y = closed.step(&[]).unwrap().obs.to_vec();
         worst = worst.max((y[2] - x[2]).abs());
-        assert!((y[2] - x[2]).abs() < 1e-6, "step {k}: T {} vs script {}", y[2], x[2]);
+        assert!(
+            (y[2] - x[2]).abs() < 1e-6,
+            "step {k}: T {} vs script {}",
+            y[2],
+            x[2]
+        );
     }
     println!("worst |T - T_script| = {worst:e}");
     let t = closed.obs()[2];
-    assert!((t - 385.0).abs() < 1.0, "T = {t} after 5 min, set-point 385 K");
+    assert!(
+        (t - 385.0).abs() < 1.0,
+        "T = {t} after 5 min, set-point 385 K"
+    );
 }
 
 const ECSTR_S0: &str = "../examples/ipsim/ecstr_s0.plant";
@@ -219,7 +236,11 @@ fn ecstr_s0_p_controllers_return_to_the_steady_state() {
     let x = run(&mut env, &[], 1000);
     println!("{x:?}");
     assert!((x[2] - 0.659).abs() < 1e-3, "h {}", x[2]);
-    assert!((x[0] - 0.8778252).abs() < 0.1 * (x0[0] - 0.8778252).abs(), "cA {}", x[0]);
+    assert!(
+        (x[0] - 0.8778252).abs() < 0.1 * (x0[0] - 0.8778252).abs(),
+        "cA {}",
+        x[0]
+    );
 }
 
 const KLATT_ENGELL: &str = "../examples/ipsim/klatt_engell.plant";
@@ -243,7 +264,10 @@ fn klatt_engell_both_energy_balances_after_1_h() {
     let mut euler = variant(
         KLATT_ENGELL,
         None,
-        &[("integrator rk45(rtol: 1e-8, atol: 1e-8)", "integrator euler")],
+        &[(
+            "integrator rk45(rtol: 1e-8, atol: 1e-8)",
+            "integrator euler",
+        )],
     );
     let t0 = euler.reset(Some(0), Some(&as_coded)).unwrap()[4];
     let t1 = euler.step(&inputs).unwrap().obs[4];
@@ -263,7 +287,11 @@ const COLUMN: &str = "../examples/ipsim/distillation_column.plant";
 /// reflux ratio.
 #[test]
 fn distillation_column_after_300_min() {
-    let mut env = variant(COLUMN, None, &[("truncate after 100 steps", "truncate after 300 steps")]);
+    let mut env = variant(
+        COLUMN,
+        None,
+        &[("truncate after 100 steps", "truncate after 300 steps")],
+    );
     let o = ResetOptions::new().set("noise_sd", 0.0);
     for (rr, xd, xb) in [(2.5, 0.80095, 0.03905), (3.0, 0.82197, 0.01803)] {
         env.reset(Some(0), Some(&o)).unwrap();
@@ -332,7 +360,11 @@ fn step_drift_over_10_h() {
     close("dX4/dt(0) [1/h]", dx4, -14.4, 1);
     let t = std::time::Instant::now();
     let obs = run(&mut env, &STEP_NOMINAL, 100);
-    println!("{obs:?} VL {} in {:?}", env.value("reactor.VL").unwrap(), t.elapsed());
+    println!(
+        "{obs:?} VL {} in {:?}",
+        env.value("reactor.VL").unwrap(),
+        t.elapsed()
+    );
     close("P", obs[2], 2701.2, 1);
     close("yA3", obs[0], 0.4699, 4);
     close("F4", obs[1], 99.999, 3);
@@ -381,10 +413,18 @@ fn step_pi_matches_the_script_and_moves_to_the_new_set_points() {
             // per kPa): agreement near the integration tolerance.
             assert!(rel < 1e-6, "step {k} obs {i}: {} vs script {}", y[i], x[i]);
             worst_valve = worst_valve.max((y[3 + i] - u[i]).abs());
-            assert!((y[3 + i] - u[i]).abs() < 1e-5, "step {k} valve {i}: {} vs script {}", y[3 + i], u[i]);
+            assert!(
+                (y[3 + i] - u[i]).abs() < 1e-5,
+                "step {k} valve {i}: {} vs script {}",
+                y[3 + i],
+                u[i]
+            );
         }
     }
-    println!("worst relative difference {worst:e}, valves {worst_valve:e}; after 15 h {:?}", closed.obs());
+    println!(
+        "worst relative difference {worst:e}, valves {worst_valve:e}; after 15 h {:?}",
+        closed.obs()
+    );
     let end = closed.obs().to_vec();
     for (i, target) in [0.63, 130.0, 2850.0].into_iter().enumerate() {
         assert!(
@@ -404,7 +444,10 @@ const STEP_EX: &str = "../examples/ipsim/step_ex.plant";
 fn step_ex_disturbances() {
     let mut ex = env_of(STEP_EX, None);
     let mut step = env_of(STEP, None);
-    assert_eq!(ex.reset(Some(0), None).unwrap(), step.reset(Some(0), None).unwrap());
+    assert_eq!(
+        ex.reset(Some(0), None).unwrap(),
+        step.reset(Some(0), None).unwrap()
+    );
     for _ in 0..20 {
         let a = ex.step(&STEP_NOMINAL).unwrap().obs.to_vec();
         assert_eq!(a, step.step(&STEP_NOMINAL).unwrap().obs);
@@ -435,7 +478,8 @@ fn step_ex_disturbances() {
     assert!(yb > 0.1429 + 0.005, "yB3 {yb}");
     // A sticky purge valve (d7 = 0) stays where it is.
     let mut ex = env_of(STEP_EX, None);
-    ex.reset(Some(0), Some(&ResetOptions::new().set("d7", 0.0))).unwrap();
+    ex.reset(Some(0), Some(&ResetOptions::new().set("d7", 0.0)))
+        .unwrap();
     ex.step(&[STEP_NOMINAL[0], STEP_NOMINAL[1], 0.9]).unwrap();
     assert_eq!(ex.value("reactor.X3").unwrap(), STEP_NOMINAL[2]);
 }
@@ -450,7 +494,11 @@ fn step_ex_pi_moves_to_the_new_set_points_under_a_slower_reaction() {
     let start = env.reset(Some(0), None).unwrap().to_vec();
     let end = run(&mut env, &[], 150);
     println!("after 15 h {end:?}");
-    assert!(end[2] < 2900.0 + 5.0, "the override holds the pressure: {}", end[2]);
+    assert!(
+        end[2] < 2900.0 + 5.0,
+        "the override holds the pressure: {}",
+        end[2]
+    );
     for (i, target) in [0.63, 130.0, 2850.0].into_iter().enumerate() {
         assert!(
             (end[i] - target).abs() < 0.8 * (start[i] - target).abs(),

@@ -46,7 +46,12 @@ fn pid_pi_step_response_is_a_ramp() {
     for k in 1..=50 {
         let t = k as f64 * 0.1;
         let y = e.step(&[0.5, 0.0]).unwrap().obs[0];
-        near(&format!("t = {t}"), y, 0.1 + 2.0 * 0.5 + 0.5 * 0.5 * t, 1e-9);
+        near(
+            &format!("t = {t}"),
+            y,
+            0.1 + 2.0 * 0.5 + 0.5 * 0.5 * t,
+            1e-9,
+        );
     }
 }
 
@@ -206,7 +211,12 @@ fn sampled_pid_matches_the_hand_computation() {
                 last: 0.0,
                 sampled: false,
             };
-            near("before the first sample", e.reset(Some(0), None).unwrap()[0], 0.1, 0.0);
+            near(
+                "before the first sample",
+                e.reset(Some(0), None).unwrap()[0],
+                0.1,
+                0.0,
+            );
             for (k, (sp, m)) in SEQUENCE.iter().enumerate() {
                 let y = e.step(&[*sp, *m]).unwrap().obs[0];
                 near(&format!("sample {k}"), y, hand.sample(*sp, *m), 1e-12);
@@ -242,25 +252,34 @@ fn sampled_pid_is_the_velocity_form_at_the_limits() {
 fn sampled_p_is_a_clamped_proportional_controller() {
     let mut e = sampled_plant("kp: -100, bias: 26.85, initial: 15, out_min: 15, out_max: 35");
     assert_eq!(e.reset(Some(0), None).unwrap()[0], 15.0);
-    for (sp, m) in [(0.88, 0.1), (0.88, 0.9), (0.88, 0.95), (0.88, 0.88), (0.88, 0.87)] {
+    for (sp, m) in [
+        (0.88, 0.1),
+        (0.88, 0.9),
+        (0.88, 0.95),
+        (0.88, 0.88),
+        (0.88, 0.87),
+    ] {
         let y = e.step(&[sp, m]).unwrap().obs[0];
-        near("P", y, (100.0 * (m - sp) + 26.85f64).clamp(15.0, 35.0), 1e-12);
+        near(
+            "P",
+            y,
+            (100.0 * (m - sp) + 26.85f64).clamp(15.0, 35.0),
+            1e-12,
+        );
     }
 }
 
 /// `n` lags in series of `delay / n` each: the step response is the Erlang distribution.
 #[test]
 fn dead_time_step_response_is_erlang() {
-    let mut e = env(
-        "use std::process::DeadTime
+    let mut e = env("use std::process::DeadTime
         plant P {
             dt 0.25 s
             integrator rk45(rtol: 1e-10, atol: 1e-12)
             dead = DeadTime(delay: 2 s, n: 4)
             bond 1 -> dead.u
             observe dead.output
-        }",
-    );
+        }");
     assert_eq!(e.reset(Some(0), None).unwrap()[0], 0.0);
     let tau = 0.5;
     for k in 1..=24 {
@@ -275,15 +294,13 @@ fn dead_time_step_response_is_erlang() {
 /// A shift register: after step k the output is the input of step k - n + 1.
 #[test]
 fn delay_shifts_by_whole_ticks() {
-    let mut e = env(
-        "use std::process::Delay
+    let mut e = env("use std::process::Delay
         plant P {
             dt 1 s
             delay = Delay(n: 3, initial: -1)
             action u: 1 in -10 .. 10 -> delay.u
             observe delay.output
-        }",
-    );
+        }");
     assert_eq!(e.reset(Some(0), None).unwrap()[0], -1.0);
     let inputs = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
     for (k, u) in inputs.iter().enumerate() {
