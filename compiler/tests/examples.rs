@@ -34,6 +34,10 @@ fn assert_clean(s: &Session, path: &str, diags: &[plantc::diagnostics::Diagnosti
 fn examples_check_clean_and_flatten() {
     let files = plant_files("../examples");
     assert!(!files.is_empty());
+    assert!(
+        files.iter().filter(|f| f.contains("/ipsim/")).count() >= 6,
+        "subdirectories such as examples/ipsim/ are checked too"
+    );
     for path in files {
         let mut s = Session::new();
         let f = s
