@@ -13,6 +13,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../stdlib/control.plant"),
     ),
     ("std/bulk.plant", include_str!("../../stdlib/bulk.plant")),
+    (
+        "std/sensors.plant",
+        include_str!("../../stdlib/sensors.plant"),
+    ),
 ];
 
 /// The stdlib module (`bulk`) that defines a node or unit named `name`, for hints.
