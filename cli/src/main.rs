@@ -2,6 +2,9 @@
 //! `explain` (long explanations of diagnostic codes). It lives in its own package so the
 //! binary can use the compiler, the runtime and the language server together.
 
+mod fmt_cmd;
+mod lsp_cmd;
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -42,6 +45,16 @@ enum Command {
         /// The code (`E0200`, `e200` and `200` all work); omit to list every code.
         code: Option<String>,
     },
+    /// Format `.plant` files in place (directories are searched; `-` is stdin).
+    Fmt {
+        /// Files or directories (default: the current directory).
+        files: Vec<String>,
+        /// Write nothing; list unformatted files and exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -88,6 +101,8 @@ fn main() -> ExitCode {
             color,
         } => check(&files, format, emit, color),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Fmt { files, check } => fmt_cmd::run(&files, check),
+        Command::Lsp => lsp_cmd::run(),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod check;
 pub mod db;
 pub mod diagnostics;
 pub mod driver;
+pub mod fmt;
 pub mod generate;
 pub mod interp;
 pub mod ir;

@@ -14,6 +14,10 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("std/bulk.plant", include_str!("../../stdlib/bulk.plant")),
     (
+        "std/logistics.plant",
+        include_str!("../../stdlib/logistics.plant"),
+    ),
+    (
         "std/sensors.plant",
         include_str!("../../stdlib/sensors.plant"),
     ),

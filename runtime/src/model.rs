@@ -109,8 +109,8 @@ pub struct AgentInfo {
 pub enum Decide {
     /// A fixed number of ticks.
     Every { ticks: u64 },
-    /// Ticks until a condition holds after a tick (at least one, at most
-    /// [`ModelInfo::max_ticks_per_step`]).
+    /// Ticks until a condition holds, checked before each tick (none when it already
+    /// holds; at most [`ModelInfo::max_ticks_per_step`]).
     When,
 }
 

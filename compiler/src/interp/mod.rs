@@ -132,12 +132,28 @@ impl Interp {
         }
     }
 
+    /// Recompute the algebraic values when a state changed since they were computed
+    /// (recomputing unchanged inputs would give the same bits).
+    fn refresh(&self, stale: &mut bool, mem: &mut [f64], rng: &mut Rng) {
+        if *stale {
+            self.algebraic(mem, rng);
+            *stale = false;
+        }
+    }
+
     /// Run assignments in order; each value sees the algebraic values of the states as
     /// they are at that moment.
-    fn assign(&self, assigns: &[crate::ir::Assignment], mem: &mut [f64], rng: &mut Rng) {
+    fn assign(
+        &self,
+        assigns: &[crate::ir::Assignment],
+        stale: &mut bool,
+        mem: &mut [f64],
+        rng: &mut Rng,
+    ) {
         for a in assigns {
-            self.algebraic(mem, rng);
+            self.refresh(stale, mem, rng);
             mem[a.var.index()] = self.eval(&a.value, mem, rng);
+            *stale = true;
         }
     }
 
@@ -302,10 +318,11 @@ impl Interp {
             mem[slot] = v;
         }
         // 5. Events, in event order.
+        let mut stale = true;
         for ev in &m.events {
-            self.algebraic(mem, rng);
+            self.refresh(&mut stale, mem, rng);
             if self.truth(&ev.cond, mem, rng) {
-                self.assign(&ev.assigns, mem, rng);
+                self.assign(&ev.assigns, &mut stale, mem, rng);
             }
         }
         // 6. Time.
@@ -375,7 +392,7 @@ impl Kernel for Interp {
     fn step(&self, mem: &mut [f64], rng: &mut Rng) -> Status {
         let m = &*self.model;
         let l = &self.plan.info.layout;
-        self.assign(&m.on_decide, mem, rng);
+        self.assign(&m.on_decide, &mut true, mem, rng);
         match &m.decide {
             Decide::Every { ticks } => {
                 for _ in 0..*ticks {
@@ -386,13 +403,9 @@ impl Kernel for Interp {
                 }
             }
             Decide::When(cond) => {
+                // Ticks until the condition holds: none if it holds already.
                 let mut k = 0u64;
                 loop {
-                    let st = self.run_tick(mem, rng);
-                    if st != Status::Ok {
-                        return st;
-                    }
-                    k += 1;
                     self.algebraic(mem, rng);
                     if self.truth(cond, mem, rng) {
                         break;
@@ -407,6 +420,11 @@ impl Kernel for Interp {
                     if k >= MAX_TICKS_PER_STEP {
                         return Status::TickLimit;
                     }
+                    let st = self.run_tick(mem, rng);
+                    if st != Status::Ok {
+                        return st;
+                    }
+                    k += 1;
                 }
             }
         }

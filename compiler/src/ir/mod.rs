@@ -359,7 +359,8 @@ pub struct AgentDef {
 pub enum Decide {
     /// Every `ticks` ticks (`decide every T`, or every tick when no rule is given).
     Every { ticks: u64 },
-    /// After the first tick at whose end the condition holds.
+    /// Ticks until the condition holds, checked before each tick (none when it holds
+    /// as the step starts).
     When(Expr),
 }
 
