@@ -340,7 +340,7 @@ const CONTROLS: [(usize, [f64; 9]); 3] = [
 #[test]
 fn golden_values_of_perfusio() {
     let follow = ResetOptions::new().set("feeds_follow_controls", 1.0);
-    let clone_y = ResetOptions::new().set("reactor.clone_x", 0.0);
+    let clone_y = ResetOptions::new().set("clone_x", 0.0);
     // 36 °C; glucose_setpoint and pyruvate_feed set the feed.
     let controls = [1.5, 0.1, 8.0, 309.15, 800.0, 2.0];
     let cases: [Case; 3] = [
@@ -384,7 +384,7 @@ fn golden_values_of_perfusio() {
 fn clone_y_keeps_making_lactate() {
     let mut env = env(Backend::Jit);
     let x = run(&mut env, &ResetOptions::new(), &DEFAULTS, 10);
-    let clone_y = ResetOptions::new().set("reactor.clone_x", 0.0);
+    let clone_y = ResetOptions::new().set("clone_x", 0.0);
     let y = run(&mut env, &clone_y, &DEFAULTS, 10);
     // Glucose stays above 2 g/L for the first 61.9 h: the clones agree exactly until then.
     assert_eq!(&x[..3], &y[..3]);
@@ -444,7 +444,7 @@ fn clipping_as_the_reference_and_clip_states() {
     // the switch and clone X makes lactate again.
     let rich = [2.0, 0.3, 8.0, 310.15, 700.0, 0.0];
     let follow = ResetOptions::new().set("feeds_follow_controls", 1.0);
-    let clipped = follow.clone().set("reactor.clip_states", 1.0);
+    let clipped = follow.clone().set("clip_states", 1.0);
     let mut shown_again = [0usize; 2];
     for (k, options) in [&follow, &clipped].into_iter().enumerate() {
         let mut env = env(Backend::Jit);
@@ -475,7 +475,7 @@ fn clipping_as_the_reference_and_clip_states() {
     let a = run(&mut env, &ResetOptions::new(), &DEFAULTS, 28);
     let b = run(
         &mut env,
-        &ResetOptions::new().set("reactor.clip_states", 1.0),
+        &ResetOptions::new().set("clip_states", 1.0),
         &DEFAULTS,
         28,
     );
