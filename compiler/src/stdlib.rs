@@ -17,6 +17,10 @@ pub const FILES: &[(&str, &str)] = &[
         "std/logistics.plant",
         include_str!("../../stdlib/logistics.plant"),
     ),
+    (
+        "std/sensors.plant",
+        include_str!("../../stdlib/sensors.plant"),
+    ),
 ];
 
 /// The stdlib module (`bulk`) that defines a node or unit named `name`, for hints.

@@ -134,9 +134,9 @@ fn seed_sequence_pool(seed: u64) -> [u32; POOL_SIZE] {
     }
     // Entropy longer than the pool is folded in afterwards (never the case for u64).
     for &word in entropy.iter().skip(POOL_SIZE) {
-        for dst in 0..POOL_SIZE {
+        for slot in pool.iter_mut() {
             let h = hashmix(word);
-            pool[dst] = mix(pool[dst], h);
+            *slot = mix(*slot, h);
         }
     }
     pool
