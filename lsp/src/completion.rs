@@ -88,7 +88,8 @@ fn member_items(sig: &DefSig) -> Vec<CompletionItem> {
             };
             let mut it = item(&m.name, member_kind(&m.kind), Some(detail));
             if let Some(d) = &m.doc {
-                it.documentation = Some(tower_lsp_server::ls_types::Documentation::String(d.clone()));
+                it.documentation =
+                    Some(tower_lsp_server::ls_types::Documentation::String(d.clone()));
             }
             it
         })
@@ -222,7 +223,11 @@ pub fn completion(world: &World, file: SourceFile, offset: usize) -> Vec<Complet
         && let Some((_, loops)) = member_at(members, offset)
     {
         for (v, _) in loops {
-            out.push(item(&v, CompletionItemKind::VARIABLE, Some("loop index".into())));
+            out.push(item(
+                &v,
+                CompletionItemKind::VARIABLE,
+                Some("loop index".into()),
+            ));
         }
     }
     if let Some((_, members)) = def {
@@ -230,7 +235,8 @@ pub fn completion(world: &World, file: SourceFile, offset: usize) -> Vec<Complet
         let _ = members;
     }
     let scope = file_scope(db, s.ws, file);
-    let mut names: Vec<(&String, ItemKind)> = scope.items.iter().map(|(n, r)| (n, r.kind)).collect();
+    let mut names: Vec<(&String, ItemKind)> =
+        scope.items.iter().map(|(n, r)| (n, r.kind)).collect();
     names.sort_by_key(|(n, _)| n.as_str());
     for (n, k) in names {
         if k == ItemKind::Node {
@@ -245,7 +251,11 @@ pub fn completion(world: &World, file: SourceFile, offset: usize) -> Vec<Complet
         } else {
             format!("{lo} to {hi} arguments")
         };
-        out.push(item(name, CompletionItemKind::FUNCTION, Some(format!("built-in, {arity}"))));
+        out.push(item(
+            name,
+            CompletionItemKind::FUNCTION,
+            Some(format!("built-in, {arity}")),
+        ));
     }
     out
 }
@@ -350,7 +360,10 @@ fn unit_position(head: &str, in_parens: bool) -> bool {
             .rsplit(|c: char| c.is_whitespace() || "(,=+-*<>".contains(c))
             .next()
             .unwrap_or("");
-        if !last.is_empty() && last.chars().all(|c| c.is_ascii_digit() || ".eE".contains(c))
+        if !last.is_empty()
+            && last
+                .chars()
+                .all(|c| c.is_ascii_digit() || ".eE".contains(c))
             && last.starts_with(|c: char| c.is_ascii_digit())
         {
             return true;
@@ -369,7 +382,10 @@ fn unit_items(world: &World, file: SourceFile) -> Vec<CompletionItem> {
             format!(
                 "= {}{}",
                 plantc::units::format_unit(u),
-                u.dim.describe().map(|d| format!(" ({d})")).unwrap_or_default()
+                u.dim
+                    .describe()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default()
             )
         });
         out.push(item(n, CompletionItemKind::UNIT, detail));
@@ -379,7 +395,10 @@ fn unit_items(world: &World, file: SourceFile) -> Vec<CompletionItem> {
             format!(
                 "= {}{}",
                 plantc::units::format_unit(&u),
-                u.dim.describe().map(|d| format!(" ({d})")).unwrap_or_default()
+                u.dim
+                    .describe()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default()
             )
         });
         out.push(item(n, CompletionItemKind::UNIT, detail));

@@ -156,7 +156,10 @@ impl Harness {
         let params = self
             .notification("textDocument/publishDiagnostics", |p| p["uri"] == uri)
             .unwrap_or_else(|| panic!("no diagnostics published for {uri}"));
-        params["diagnostics"].as_array().cloned().unwrap_or_default()
+        params["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Drop every queued message.
@@ -232,9 +235,7 @@ impl Harness {
     }
 }
 
-async fn read_message(
-    reader: &mut BufReader<tokio::io::ReadHalf<DuplexStream>>,
-) -> Option<Value> {
+async fn read_message(reader: &mut BufReader<tokio::io::ReadHalf<DuplexStream>>) -> Option<Value> {
     let mut len = None;
     loop {
         let mut line = String::new();

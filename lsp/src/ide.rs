@@ -498,7 +498,9 @@ pub fn member_at(members: &[Member], offset: usize) -> Option<(&Member, Vec<(Str
     loop {
         let m = list.iter().find(|m| m.span.contains(offset))?;
         match &m.kind {
-            MemberKind::For(f) if !f.members.is_empty() && f.members.iter().any(|x| x.span.contains(offset)) => {
+            MemberKind::For(f)
+                if !f.members.is_empty() && f.members.iter().any(|x| x.span.contains(offset)) =>
+            {
                 loops.push((f.var.name.clone(), f.var.span));
                 list = &f.members;
             }
@@ -741,20 +743,21 @@ pub fn workspace_symbols(world: &World, query: &str) -> Vec<lsp::SymbolInformati
                 Item::Plant(_) => SymKind::Plant,
                 _ => SymKind::Unit,
             };
-            let mut push = |n: &plantc::syntax::ast::Ident, k: SymKind, container: Option<String>| {
-                if n.name.to_lowercase().contains(&q)
-                    && let Some(location) = location(world, f, n.span)
-                {
-                    out.push(lsp::SymbolInformation {
-                        name: n.name.clone(),
-                        kind: symbol_kind(k),
-                        tags: None,
-                        deprecated: None,
-                        location,
-                        container_name: container,
-                    });
-                }
-            };
+            let mut push =
+                |n: &plantc::syntax::ast::Ident, k: SymKind, container: Option<String>| {
+                    if n.name.to_lowercase().contains(&q)
+                        && let Some(location) = location(world, f, n.span)
+                    {
+                        out.push(lsp::SymbolInformation {
+                            name: n.name.clone(),
+                            kind: symbol_kind(k),
+                            tags: None,
+                            deprecated: None,
+                            location,
+                            container_name: container,
+                        });
+                    }
+                };
             push(name, kind, None);
             let members = match item {
                 Item::Node(n) => &n.members,
@@ -796,7 +799,9 @@ pub fn inlay_hints(world: &World, file: SourceFile, range: Option<Span>) -> Vec<
         let mut all = Vec::new();
         collect_all(members, &mut all);
         for m in all {
-            let MemberKind::Let(d) = &m.kind else { continue };
+            let MemberKind::Let(d) = &m.kind else {
+                continue;
+            };
             if d.ty.is_some() {
                 continue;
             }
@@ -810,7 +815,9 @@ pub fn inlay_hints(world: &World, file: SourceFile, range: Option<Span>) -> Vec<
                 // After the `]` of the size.
                 let t = text.text;
                 let from = a.span.end as usize;
-                t[from..].find(']').map_or(a.span.end, |k| (from + k + 1) as u32)
+                t[from..]
+                    .find(']')
+                    .map_or(a.span.end, |k| (from + k + 1) as u32)
             });
             if let Some(r) = range
                 && !(r.start <= at && at <= r.end)
@@ -910,7 +917,9 @@ pub fn folding_ranges(world: &World, file: SourceFile) -> Vec<lsp::FoldingRange>
     for t in &toks {
         let line = text.index.position(text.text, t.span.start as usize).line;
         match t.kind {
-            plantc::fmt::lex::TokenKind::BlockComment => fold(t.span, Some(lsp::FoldingRangeKind::Comment)),
+            plantc::fmt::lex::TokenKind::BlockComment => {
+                fold(t.span, Some(lsp::FoldingRangeKind::Comment))
+            }
             plantc::fmt::lex::TokenKind::LineComment if line == last_line.wrapping_add(1) => {
                 run = run.map(|r| r.to(t.span));
             }
@@ -983,11 +992,7 @@ pub fn fix_of(d: &Diagnostic, text: &str) -> Option<(Span, String, String)> {
     None
 }
 
-pub fn code_actions(
-    world: &World,
-    file: SourceFile,
-    range: Span,
-) -> Vec<lsp::CodeActionOrCommand> {
+pub fn code_actions(world: &World, file: SourceFile, range: Span) -> Vec<lsp::CodeActionOrCommand> {
     let s = &world.session;
     let db = &s.db;
     let path = file.path(db);

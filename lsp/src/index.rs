@@ -9,8 +9,8 @@ use plantc::check::sig::{DefSig, MemberSigKind, node_sigs};
 use plantc::db::{Db, SourceFile, Workspace, parse};
 use plantc::resolve::{ItemKind, file_scope, module_file_path, path_index};
 use plantc::syntax::ast::{
-    ActionKind, Expr, ExprKind, Ident, Item, Member, MemberKind, Path, Span, Ty, TyKind,
-    UnitExpr, UnitExprKind,
+    ActionKind, Expr, ExprKind, Ident, Item, Member, MemberKind, Path, Span, Ty, TyKind, UnitExpr,
+    UnitExprKind,
 };
 
 /// A thing a name can refer to.
@@ -92,7 +92,9 @@ pub struct FileIndex {
 impl FileIndex {
     /// The occurrence whose name contains `offset` (touching its end counts).
     pub fn at(&self, offset: usize) -> Option<&Occ> {
-        let i = self.occs.partition_point(|o| (o.span.end as usize) < offset);
+        let i = self
+            .occs
+            .partition_point(|o| (o.span.end as usize) < offset);
         self.occs[i..]
             .iter()
             .take_while(|o| o.span.start as usize <= offset)
@@ -165,15 +167,17 @@ impl Builder<'_> {
                     }
                     let target_ast = &parse(db, target).file;
                     for n in &u.names {
-                        if let Some((j, kind)) = target_ast.items.iter().enumerate().find_map(|(j, it)| {
-                            let kind = match it {
-                                Item::Node(_) => ItemKind::Node,
-                                Item::Plant(_) => ItemKind::Plant,
-                                Item::Unit(_) => ItemKind::Unit,
-                                Item::Use(_) => return None,
-                            };
-                            (it.name().map(|x| &x.name) == Some(&n.name)).then_some((j, kind))
-                        }) {
+                        if let Some((j, kind)) =
+                            target_ast.items.iter().enumerate().find_map(|(j, it)| {
+                                let kind = match it {
+                                    Item::Node(_) => ItemKind::Node,
+                                    Item::Plant(_) => ItemKind::Plant,
+                                    Item::Unit(_) => ItemKind::Unit,
+                                    Item::Use(_) => return None,
+                                };
+                                (it.name().map(|x| &x.name) == Some(&n.name)).then_some((j, kind))
+                            })
+                        {
                             self.push(
                                 n.span,
                                 Sym::Item {
@@ -421,12 +425,9 @@ impl Builder<'_> {
                             SymKind::Unit,
                             false,
                         ),
-                        None if plantc::units::builtin(n).is_some() => self.push(
-                            u.span,
-                            Sym::BuiltinUnit(n.clone()),
-                            SymKind::Unit,
-                            false,
-                        ),
+                        None if plantc::units::builtin(n).is_some() => {
+                            self.push(u.span, Sym::BuiltinUnit(n.clone()), SymKind::Unit, false)
+                        }
                         None => {}
                     }
                 }

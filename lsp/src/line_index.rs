@@ -125,7 +125,11 @@ mod tests {
         let emoji = t.find('😀').unwrap();
         assert_eq!(ix.position(t, emoji), pos(0, 16));
         let water = t.find('水').unwrap();
-        assert_eq!(ix.position(t, water), pos(0, 19), "the emoji counts two units");
+        assert_eq!(
+            ix.position(t, water),
+            pos(0, 19),
+            "the emoji counts two units"
+        );
         assert_eq!(ix.offset(t, pos(0, 19)), water);
         assert_eq!(ix.offset(t, pos(0, 17)), emoji, "inside a surrogate pair");
         let deg = t.find('°').unwrap();
@@ -143,7 +147,11 @@ mod tests {
         let ix = LineIndex::new(t);
         assert_eq!(ix.position(t, 3), pos(1, 0));
         assert_eq!(ix.offset(t, pos(1, 1)), 4);
-        assert_eq!(ix.offset(t, pos(0, 5)), 2, "the line ends before its newline");
+        assert_eq!(
+            ix.offset(t, pos(0, 5)),
+            2,
+            "the line ends before its newline"
+        );
     }
 
     proptest! {

@@ -62,7 +62,10 @@ async fn read_frame<R: AsyncRead + Unpin>(r: &mut BufReader<R>) -> Frame {
                 );
             }
         } else {
-            return Frame::Bad(format!("not a header: `{}`", line.chars().take(40).collect::<String>()));
+            return Frame::Bad(format!(
+                "not a header: `{}`",
+                line.chars().take(40).collect::<String>()
+            ));
         }
     }
     let len = match len {
@@ -129,7 +132,10 @@ where
         let mut service = service;
         while let Some(req) = task_rx.recv().await {
             let exit = req.method() == "exit";
-            if futures::future::poll_fn(|cx| service.poll_ready(cx)).await.is_err() {
+            if futures::future::poll_fn(|cx| service.poll_ready(cx))
+                .await
+                .is_err()
+            {
                 break;
             }
             if let Ok(Some(resp)) = service.call(req).await
@@ -158,7 +164,11 @@ where
             let value: Value = match serde_json::from_slice(&body) {
                 Ok(v) => v,
                 Err(e) => {
-                    let _ = out.send(error_json(Value::Null, -32700, &format!("parse error: {e}")));
+                    let _ = out.send(error_json(
+                        Value::Null,
+                        -32700,
+                        &format!("parse error: {e}"),
+                    ));
                     continue;
                 }
             };

@@ -127,7 +127,12 @@ impl World {
     }
 
     /// Apply edits (incremental ranges, or the whole text) to an open document.
-    pub fn change(&mut self, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) {
+    pub fn change(
+        &mut self,
+        uri: &Uri,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) {
         let path = self.path_of(uri);
         let Some(doc) = self.docs.get_mut(&path) else {
             return; // not open: ignore (the client is confused)
@@ -218,7 +223,8 @@ impl World {
     /// A fresh session: the open documents, the scanned files and what they import.
     pub fn rebuild(&mut self) {
         self.session = Session::with_database(Database::with_execution_log());
-        let mut open: Vec<(&String, &Doc)> = self.docs.iter().filter(|(_, d)| !d.readonly).collect();
+        let mut open: Vec<(&String, &Doc)> =
+            self.docs.iter().filter(|(_, d)| !d.readonly).collect();
         open.sort_by_key(|(p, _)| p.as_str());
         for (p, d) in &open {
             self.session.set_source(p, d.text.clone());
@@ -245,7 +251,9 @@ impl World {
                     let Ok(ft) = e.file_type() else { continue };
                     if ft.is_dir() {
                         if depth < 16
-                            && !(name.starts_with('.') || name == "target" || name == "node_modules")
+                            && !(name.starts_with('.')
+                                || name == "target"
+                                || name == "node_modules")
                         {
                             stack.push((p, depth + 1));
                         }
@@ -276,10 +284,17 @@ impl World {
     /// imports), merged. Paths published before that now have none get an empty list.
     pub fn diagnostics(&mut self) -> BTreeMap<String, Vec<Diagnostic>> {
         let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
-        let mut paths: Vec<&String> = self.docs.iter().filter(|(_, d)| !d.readonly).map(|(p, _)| p).collect();
+        let mut paths: Vec<&String> = self
+            .docs
+            .iter()
+            .filter(|(_, d)| !d.readonly)
+            .map(|(p, _)| p)
+            .collect();
         paths.sort();
         for p in paths {
-            let Some(f) = self.session.file(p) else { continue };
+            let Some(f) = self.session.file(p) else {
+                continue;
+            };
             by_file.entry(p.clone()).or_default();
             for d in self.session.diagnostics(f) {
                 let list = by_file.entry(d.primary.file.clone()).or_default();

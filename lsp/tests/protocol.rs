@@ -55,7 +55,10 @@ fn open_change_and_diagnostics() {
         d[0]["message"],
         "port `flow` is in `m` (length), but this value is in `m^3/s` (volume flow)"
     );
-    let line = broken.lines().position(|l| l.contains("out flow: m")).unwrap() as u64;
+    let line = broken
+        .lines()
+        .position(|l| l.contains("out flow: m"))
+        .unwrap() as u64;
     assert_eq!(d[0]["range"]["start"]["line"], line);
 
     // Fix it with an incremental edit: replace `m` by `L/s`.
@@ -69,7 +72,8 @@ fn open_change_and_diagnostics() {
 /// session code): code, message and range.
 #[test]
 fn diagnostics_match_plantc_check_on_the_corpus() {
-    let root = std::fs::canonicalize(concat!(env!("CARGO_MANIFEST_DIR"), "/../compiler/tests/ui")).unwrap();
+    let root = std::fs::canonicalize(concat!(env!("CARGO_MANIFEST_DIR"), "/../compiler/tests/ui"))
+        .unwrap();
     let mut files = Vec::new();
     let mut stack = vec![root.clone()];
     while let Some(d) = stack.pop() {
@@ -101,7 +105,11 @@ fn diagnostics_match_plantc_check_on_the_corpus() {
             .map(|d| {
                 let ix = plant_lsp::line_index::LineIndex::new(&text);
                 let r = ix.range(&text, d.primary.span);
-                (d.code.to_string(), d.message.clone(), serde_json::to_value(r).unwrap())
+                (
+                    d.code.to_string(),
+                    d.message.clone(),
+                    serde_json::to_value(r).unwrap(),
+                )
             })
             .collect();
         let uri = file_uri(path);
@@ -118,7 +126,10 @@ fn diagnostics_match_plantc_check_on_the_corpus() {
             })
             .collect();
         assert_eq!(got, expected, "{p}");
-        h.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+        h.notify(
+            "textDocument/didClose",
+            json!({ "textDocument": { "uri": uri } }),
+        );
         compared += expected.len();
         if n % 50 == 49 {
             h.drain();
@@ -145,7 +156,10 @@ fn hover_definition_and_references() {
     assert!(hv.contains("node Tank"), "{hv}");
     assert!(hv.contains("free surface"), "the doc comment: {hv}");
     let def = h
-        .request("textDocument/definition", at(&uri, find(&text, "Tank(area", 1)))
+        .request(
+            "textDocument/definition",
+            at(&uri, find(&text, "Tank(area", 1)),
+        )
         .unwrap();
     let target = def["uri"].as_str().unwrap();
     assert!(target.ends_with("/process.plant"), "{def}");
@@ -211,7 +225,9 @@ fn rename_and_refusal() {
     h.open(&uri, &text);
     h.diagnostics(&uri);
     let p = find(&text, "belt = Belt", 0);
-    let prep = h.request("textDocument/prepareRename", at(&uri, p)).unwrap();
+    let prep = h
+        .request("textDocument/prepareRename", at(&uri, p))
+        .unwrap();
     assert_eq!(prep["start"]["line"], p.0);
     let edit = h
         .request(
@@ -233,7 +249,9 @@ fn rename_and_refusal() {
         )
         .unwrap_err();
     assert!(err.message.contains("standard library"), "{err:?}");
-    let err = h.request("textDocument/prepareRename", at(&uri, p)).unwrap_err();
+    let err = h
+        .request("textDocument/prepareRename", at(&uri, p))
+        .unwrap_err();
     assert!(err.message.contains("cannot be renamed"), "{err:?}");
     // Not a name.
     let p = find(&text, "belt = Belt", 0);
@@ -302,7 +320,9 @@ fn completion_contexts() {
 fn formatting_and_refusal() {
     let (_, text, uri) = tank();
     let mut h = Harness::initialized(None);
-    let messy = text.replace("    dt 0.1 s", "  dt   0.1   s").replace("k * speed", "k*speed");
+    let messy = text
+        .replace("    dt 0.1 s", "  dt   0.1   s")
+        .replace("k * speed", "k*speed");
     h.open(&uri, &messy);
     h.diagnostics(&uri);
     let r = h
@@ -345,8 +365,15 @@ fn outline_tokens_hints_folding() {
     h.diagnostics(&uri);
     let doc = json!({ "textDocument": { "uri": uri } });
 
-    let syms = h.request("textDocument/documentSymbol", doc.clone()).unwrap();
-    let names: Vec<&str> = syms.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let syms = h
+        .request("textDocument/documentSymbol", doc.clone())
+        .unwrap();
+    let names: Vec<&str> = syms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["Cascade", "Tanks"]);
     let children: Vec<&str> = syms[1]["children"]
         .as_array()
@@ -354,13 +381,28 @@ fn outline_tokens_hints_folding() {
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert!(children.contains(&"cascade") && children.contains(&"supervisor"), "{children:?}");
+    assert!(
+        children.contains(&"cascade") && children.contains(&"supervisor"),
+        "{children:?}"
+    );
 
-    let ws = h.request("workspace/symbol", json!({ "query": "tank" })).unwrap();
-    let names: Vec<&str> = ws.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"Tank") && names.contains(&"Tanks"), "{names:?}");
+    let ws = h
+        .request("workspace/symbol", json!({ "query": "tank" }))
+        .unwrap();
+    let names: Vec<&str> = ws
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Tank") && names.contains(&"Tanks"),
+        "{names:?}"
+    );
 
-    let toks = h.request("textDocument/semanticTokens/full", doc.clone()).unwrap();
+    let toks = h
+        .request("textDocument/semanticTokens/full", doc.clone())
+        .unwrap();
     let data = toks["data"].as_array().unwrap();
     assert!(data.len() > 100 && data.len() % 5 == 0);
 
@@ -383,7 +425,10 @@ fn outline_tokens_hints_folding() {
     let hints = r.as_array().unwrap();
     assert_eq!(hints.len(), 1, "{r:#}");
     assert_eq!(hints[0]["label"], ": m");
-    assert_eq!(hints[0]["position"]["line"], find(&with_let, "let drop", 0).0);
+    assert_eq!(
+        hints[0]["position"]["line"],
+        find(&with_let, "let drop", 0).0
+    );
     h.shutdown();
 }
 
@@ -392,8 +437,14 @@ fn code_actions_for_checker_fixes() {
     let (_, text, uri) = tank();
     let mut h = Harness::initialized(None);
     let broken = text
-        .replace("bond drain.flow -> tank.outflow", "bond drain.flow -> tank.outflw")
-        .replace("reward = -abs(tank.level - 1 m) / 1 m", "reward = -abs(tank.level - 1) / 1 m");
+        .replace(
+            "bond drain.flow -> tank.outflow",
+            "bond drain.flow -> tank.outflw",
+        )
+        .replace(
+            "reward = -abs(tank.level - 1 m) / 1 m",
+            "reward = -abs(tank.level - 1) / 1 m",
+        );
     h.open(&uri, &broken);
     let diags = h.diagnostics(&uri);
     let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
@@ -409,8 +460,16 @@ fn code_actions_for_checker_fixes() {
             }),
         )
         .unwrap();
-    let titles: Vec<&str> = actions.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
-    assert!(titles.contains(&"Replace `outflw` with `outflow`"), "{titles:?}");
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"Replace `outflw` with `outflow`"),
+        "{titles:?}"
+    );
     assert!(titles.contains(&"Write `1 m`"), "{titles:?}");
     // Applying the edits fixes the file.
     let mut fixed = broken.clone();
@@ -420,10 +479,16 @@ fn code_actions_for_checker_fixes() {
         .iter()
         .map(|a| a["edit"]["changes"][&uri][0].clone())
         .collect();
-    edits.sort_by_key(|e| std::cmp::Reverse((e["range"]["start"]["line"].as_u64(), e["range"]["start"]["character"].as_u64())));
+    edits.sort_by_key(|e| {
+        std::cmp::Reverse((
+            e["range"]["start"]["line"].as_u64(),
+            e["range"]["start"]["character"].as_u64(),
+        ))
+    });
     for e in edits {
         let ix = plant_lsp::line_index::LineIndex::new(&fixed);
-        let r: tower_lsp_server::ls_types::Range = serde_json::from_value(e["range"].clone()).unwrap();
+        let r: tower_lsp_server::ls_types::Range =
+            serde_json::from_value(e["range"].clone()).unwrap();
         let span = ix.span(&fixed, r);
         fixed.replace_range(span.range(), e["newText"].as_str().unwrap());
     }
@@ -458,7 +523,12 @@ fn utf16_positions_with_non_ascii_text() {
     let end = l3.encode_utf16().count() as u32;
     h.change_range(&uri, 2, (3, end), (3, end), " 水");
     h.diagnostics(&uri);
-    let syms = h.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } })).unwrap();
+    let syms = h
+        .request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": uri } }),
+        )
+        .unwrap();
     assert_eq!(syms[0]["name"], "N");
     let hv = hover_text(&mut h, &uri, (4, line.find("d +").unwrap() as u32));
     assert!(hv.contains("d: µm"), "{hv}");
@@ -473,21 +543,33 @@ fn bad_input_gets_errors_not_crashes() {
     let e = h.request("plant/noSuchMethod", json!({})).unwrap_err();
     assert_eq!(e.code, -32601);
     // Invalid params.
-    let e = h.request("textDocument/hover", json!({ "bogus": 1 })).unwrap_err();
+    let e = h
+        .request("textDocument/hover", json!({ "bogus": 1 }))
+        .unwrap_err();
     assert_eq!(e.code, -32602);
     // Malformed JSON: a parse error, and the server goes on.
     h.send_raw(b"Content-Length: 9\r\n\r\n{not json");
     // Requests about unknown documents: empty answers.
-    let r = h.request("textDocument/hover", at("file:///nowhere/x.plant", (0, 0))).unwrap();
+    let r = h
+        .request("textDocument/hover", at("file:///nowhere/x.plant", (0, 0)))
+        .unwrap();
     assert_eq!(r, Value::Null);
-    let r = h.request("textDocument/definition", at("untitled:Untitled-1", (5, 5))).unwrap();
+    let r = h
+        .request("textDocument/definition", at("untitled:Untitled-1", (5, 5)))
+        .unwrap();
     assert_eq!(r, Value::Null);
     // Positions far out of range.
     let (_, text, uri) = tank();
     h.open(&uri, &text);
     h.diagnostics(&uri);
-    assert!(h.request("textDocument/hover", at(&uri, (99999, 99999))).is_ok());
-    assert!(h.request("textDocument/completion", at(&uri, (0, 99999))).is_ok());
+    assert!(
+        h.request("textDocument/hover", at(&uri, (99999, 99999)))
+            .is_ok()
+    );
+    assert!(
+        h.request("textDocument/completion", at(&uri, (0, 99999)))
+            .is_ok()
+    );
     // Changes to a document that is not open are ignored.
     h.change_full("file:///nowhere/y.plant", 2, "node {");
     assert!(h.request("textDocument/hover", at(&uri, (1, 1))).is_ok());
@@ -497,9 +579,17 @@ fn bad_input_gets_errors_not_crashes() {
 #[test]
 fn deleted_files_and_invalid_utf8_on_disk() {
     let dir = temp_dir("disk");
-    std::fs::write(dir.join("lib.plant"), "node Pipe {\n    in q: m^3/s\n    out flow: m^3/s = q\n}\n").unwrap();
+    std::fs::write(
+        dir.join("lib.plant"),
+        "node Pipe {\n    in q: m^3/s\n    out flow: m^3/s = q\n}\n",
+    )
+    .unwrap();
     // A module with invalid UTF-8 bytes.
-    std::fs::write(dir.join("bad.plant"), b"node Bad {\n    param x: m = 1 m // \xff\xfe\n}\n").unwrap();
+    std::fs::write(
+        dir.join("bad.plant"),
+        b"node Bad {\n    param x: m = 1 m // \xff\xfe\n}\n",
+    )
+    .unwrap();
     let main = "use lib::Pipe\nuse bad::Bad\n\nnode M {\n    p = Pipe()\n    b = Bad()\n}\n";
     std::fs::write(dir.join("main.plant"), main).unwrap();
     let uri = file_uri(&dir.join("main.plant"));
@@ -519,7 +609,9 @@ fn deleted_files_and_invalid_utf8_on_disk() {
     let d = h
         .notification("textDocument/publishDiagnostics", |p| {
             p["uri"] == uri.as_str()
-                && p["diagnostics"].as_array().is_some_and(|a| a.iter().any(|d| d["code"] == "E0103"))
+                && p["diagnostics"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|d| d["code"] == "E0103"))
         })
         .expect("missing module reported");
     assert!(!d["diagnostics"].as_array().unwrap().is_empty());
@@ -532,8 +624,17 @@ fn deleted_files_and_invalid_utf8_on_disk() {
     );
     let hv = h.request("textDocument/hover", at(&uri, (4, 4))).unwrap();
     // `Pipe` is gone with its file, but the instance is still there.
-    assert!(hv["contents"]["value"].as_str().unwrap().contains("p: ? (instance of M)"), "{hv}");
-    h.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+    assert!(
+        hv["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("p: ? (instance of M)"),
+        "{hv}"
+    );
+    h.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
     let r = h.request("textDocument/hover", at(&uri, (4, 4))).unwrap();
     assert_eq!(r, Value::Null, "closed and gone: nothing to say");
     h.shutdown();
@@ -554,11 +655,19 @@ fn unchanged_files_are_not_rechecked() {
     let mut h = Harness::initialized(None);
     let executed = |h: &mut Harness| -> Vec<String> {
         let log = h.request("plant/executionLog", Value::Null).unwrap();
-        log["executed"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+        log["executed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
     };
     // The query keys of `check_file` for a and for b, from their first checks.
     let checks = |log: &[String]| -> Vec<String> {
-        log.iter().filter(|e| e.starts_with("check_file(")).cloned().collect()
+        log.iter()
+            .filter(|e| e.starts_with("check_file("))
+            .cloned()
+            .collect()
     };
     executed(&mut h);
     h.open(&ua, a);
@@ -567,15 +676,26 @@ fn unchanged_files_are_not_rechecked() {
     h.open(&ub, b);
     h.diagnostics(&ub);
     let check_b = checks(&executed(&mut h));
-    assert_eq!((check_a.len(), check_b.len()), (1, 1), "{check_a:?} {check_b:?}");
+    assert_eq!(
+        (check_a.len(), check_b.len()),
+        (1, 1),
+        "{check_a:?} {check_b:?}"
+    );
     assert_ne!(check_a, check_b);
 
     h.change_full(&ua, 2, &a.replace("1 m", "2 m"));
     assert!(h.diagnostics(&ua).is_empty());
     let log = executed(&mut h);
     assert!(log.contains(&check_a[0]), "a.plant is re-checked: {log:?}");
-    assert!(!log.contains(&check_b[0]), "b.plant is not re-checked: {log:?}");
-    assert_eq!(log.iter().filter(|e| e.starts_with("parse(")).count(), 1, "only a.plant is parsed: {log:?}");
+    assert!(
+        !log.contains(&check_b[0]),
+        "b.plant is not re-checked: {log:?}"
+    );
+    assert_eq!(
+        log.iter().filter(|e| e.starts_with("parse(")).count(),
+        1,
+        "only a.plant is parsed: {log:?}"
+    );
     h.shutdown();
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -64,7 +64,10 @@ fn kernels_are_send_and_sync() {
 #[test]
 fn malformed_models_are_errors() {
     let base = model();
-    let y = base.algebraic.iter().position(|a| base.var(a.var).name == "y");
+    let y = base
+        .algebraic
+        .iter()
+        .position(|a| base.var(a.var).name == "y");
     let y = y.unwrap();
     let mut cases: Vec<(&str, Model)> = Vec::new();
 
