@@ -748,3 +748,31 @@ plant Gate {
         assert_eq!(bits(&a), bits(&c));
     }
 }
+
+/// `min` and `max` with more than two arguments fold from the left, on both kernels.
+#[test]
+fn min_and_max_take_any_number_of_arguments() {
+    let b = build(
+        "plant M {\n    dt 1 s\n    state x: 1 = 2\n    next x = x + 1\n    \
+         let hi: 1 = max(1, x, 3, -x)\n    let lo: 1 = min(x, 5, -1, x * 2)\n    \
+         observe hi\n    observe lo\n}\n",
+    );
+    for m in [&b.jit, &b.interp] {
+        let (mut mem, mut rng) = reset(m, 0);
+        let l = m.info().layout.clone();
+        assert_eq!(
+            &mem[l.obs..l.obs + 2],
+            &[3.0, -1.0],
+            "{}",
+            m.kernel().name()
+        );
+        m.kernel().step(&mut mem, &mut rng);
+        m.kernel().step(&mut mem, &mut rng);
+        assert_eq!(
+            &mem[l.obs..l.obs + 2],
+            &[4.0, -1.0],
+            "{}",
+            m.kernel().name()
+        );
+    }
+}

@@ -112,8 +112,20 @@ fn slot_name(info: &plant_runtime::ModelInfo, i: usize) -> String {
 #[test]
 fn every_example_runs_bit_identically_under_both_kernels() {
     let mut n = 0;
-    for entry in std::fs::read_dir("../examples").unwrap() {
-        let path = entry.unwrap().path();
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from("../examples")];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    for path in files {
         if path.extension().is_some_and(|e| e == "plant") {
             let p = path.to_string_lossy().into_owned();
             for m in plantc::lower_file(&p).unwrap_or_else(|e| panic!("{e}")) {
@@ -122,7 +134,7 @@ fn every_example_runs_bit_identically_under_both_kernels() {
             }
         }
     }
-    assert!(n >= 3, "examples found: {n}");
+    assert!(n >= 12, "examples found: {n}");
 }
 
 /// Plants that exercise every construct the examples may not: `next`, events that draw,

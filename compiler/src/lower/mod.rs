@@ -1052,6 +1052,14 @@ impl<'db> Lowerer<'db> {
                             Expr::Normal(a, b)
                         }
                     }
+                    // `min(a, b, c, ...)` is `min(min(a, b), c)...`: the IR's min and max
+                    // take exactly two arguments (docs/language.md, Numerics).
+                    "min" | "max" if xs.len() > 2 => {
+                        let f = Func::from_name(&func.name).ok_or(Abort)?;
+                        let mut it = xs.into_iter();
+                        let first = it.next().ok_or(Abort)?;
+                        it.fold(first, |acc, x| Expr::Call(f, vec![acc, x]))
+                    }
                     name => Expr::Call(Func::from_name(name).ok_or(Abort)?, xs),
                 }
             }
