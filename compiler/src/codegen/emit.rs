@@ -978,8 +978,8 @@ impl<'a, 'b> Fx<'a, 'b> {
         for &a in keep {
             in_keep[a as usize] = true;
         }
-        for a in 0..self.valid.len() {
-            if self.valid[a] && !in_keep[a] && self.an.alg_variant[a] {
+        for (a, kept) in in_keep.into_iter().enumerate() {
+            if self.valid[a] && !kept && self.an.alg_variant[a] {
                 self.set_valid(a, false);
             }
         }

@@ -285,6 +285,7 @@ const ALL: [(Which, &str); 5] = [
 ];
 
 /// Build the IR of one function into `ctx.func`.
+#[allow(clippy::too_many_arguments)] // the JIT's contexts, threaded through once
 fn build(
     module: &mut JITModule,
     d: &Declared,

@@ -429,7 +429,7 @@ impl<'a> Printer<'a> {
                     let closers = self.toks[i..]
                         .iter()
                         .take_while(|x| {
-                            is_closer(x) && !(x.text == "}" && !self.is_use_brace(x.span))
+                            is_closer(x) && (x.text != "}" || self.is_use_brace(x.span))
                         })
                         .count();
                     indent += if closers > 0 {
