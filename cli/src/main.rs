@@ -1,4 +1,4 @@
-//! The `plantc` command line: `check` (diagnostics, `--emit ast|ir|ir-json`) and
+//! The `plantc` command line: `check` (diagnostics, `--emit ast|ir|ir-json|clif`) and
 //! `explain` (long explanations of diagnostic codes). It lives in its own package so the
 //! binary can use the compiler, the runtime and the language server together.
 
@@ -71,6 +71,8 @@ enum Emit {
     Ir,
     /// The flattened model as JSON.
     IrJson,
+    /// The Cranelift IR of each plant's native functions (reset, tick, step, observe, batch).
+    Clif,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -164,6 +166,18 @@ fn check(files: &[String], format: Format, emit: Option<Emit>, color: Color) -> 
                             out!("{m}")
                         } else {
                             out!("{}", m.to_json())
+                        }
+                    }
+                }
+                Emit::Clif => {
+                    for m in session.models(*f) {
+                        let plan = plantc::layout::plan(&m);
+                        match plantc::codegen::emit_clif(&m, &plan) {
+                            Ok(text) => out!("; plant {}\n{text}", m.name),
+                            Err(e) => {
+                                eprintln!("error: cannot generate code for `{}`: {e}", m.name);
+                                return ExitCode::from(1);
+                            }
                         }
                     }
                 }

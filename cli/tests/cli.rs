@@ -92,6 +92,24 @@ fn emit_ir_prints_the_flat_model() {
 }
 
 #[test]
+fn emit_clif_prints_the_native_functions() {
+    let (code, out, _) = plantc(&["check", "../examples/cartpole.plant", "--emit", "clif"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("; plant CartPoleV1"), "{out}");
+    for f in [
+        "plant_reset",
+        "plant_tick",
+        "plant_step",
+        "plant_observe",
+        "plant_batch",
+    ] {
+        assert!(out.contains(&format!("; {f}\n")), "{f} missing");
+    }
+    // CartPole's cos and sin are calls of registered libm symbols.
+    assert!(out.contains("call"), "{out}");
+}
+
+#[test]
 fn missing_file_is_a_clear_error() {
     let (code, _, err) = plantc(&["check", "no/such/file.plant", "--color", "never"]);
     assert_eq!(code, 1);
