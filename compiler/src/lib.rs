@@ -19,6 +19,7 @@ pub mod ir;
 pub mod layout;
 pub mod lower;
 pub mod numerics;
+pub mod quantity;
 pub mod resolve;
 pub mod stdlib;
 pub mod syntax;
