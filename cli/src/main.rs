@@ -1,9 +1,16 @@
-//! The `plantc` command line: `check` (diagnostics, `--emit ast|ir|ir-json|clif`) and
-//! `explain` (long explanations of diagnostic codes). It lives in its own package so the
-//! binary can use the compiler, the runtime and the language server together.
+//! The `plantc` command line: `check` (diagnostics, `--emit ast|ir|ir-json|clif`),
+//! `explain` (long explanations of diagnostic codes), `run` (a plant as an environment
+//! with a policy, to a trace and a plot), `bench` (compile time and steps per second),
+//! `fmt` and `lsp`. It lives in its own package so the binary can use the compiler, the
+//! runtime and the language server together.
 
+mod bench;
 mod fmt_cmd;
 mod lsp_cmd;
+mod plot;
+mod policy;
+mod run;
+mod trace;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -55,6 +62,10 @@ enum Command {
     },
     /// Run the language server on stdin/stdout (for editors).
     Lsp,
+    /// Run a plant as an environment with a policy; print or write the trace.
+    Run(run::RunArgs),
+    /// Measure compile time and environment steps per second; print one JSON object.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -105,6 +116,8 @@ fn main() -> ExitCode {
         Command::Explain { code } => explain(code.as_deref()),
         Command::Fmt { files, check } => fmt_cmd::run(&files, check),
         Command::Lsp => lsp_cmd::run(),
+        Command::Run(args) => run::run(&args),
+        Command::Bench(args) => bench::bench(&args),
     }
 }
 
