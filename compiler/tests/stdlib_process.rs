@@ -260,3 +260,65 @@ fn first_order_lag_step_response() {
         1e-15,
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// std::units
+
+/// Actions in one unit, observations in another: each `std::units` unit converts by its
+/// definition (`rpm = 1/min`, `rps = 1/s`, `psi = 6894.757293168361 Pa`, `gal = 3.785411784 L`,
+/// `cP = 0.001 Pa*s`, `slpm = 1 L/min`), both ways.
+#[test]
+fn units_convert_through_a_plant() {
+    let src = "use std::units::{rpm, rps, psi, gal, cP, slpm}
+plant P {
+    dt 1 s
+    action speed: rpm in 0 rpm .. 6000 rpm
+    action p: bar in 0 bar .. 10 bar
+    action v: L in 0 L .. 100 L
+    action mu: Pa*s in 0 Pa*s .. 1 Pa*s
+    action q: m^3/h in 0 m^3/h .. 10 m^3/h
+    action p_in_psi: psi in 0 psi .. 1000 psi
+    action v_in_gal: gal in 0 gal .. 100 gal
+    let speed_rps: rps = speed
+    let speed_si: 1/s = speed
+    let p_psi: psi = p
+    let v_gal: gal = v
+    let mu_cp: cP = mu
+    let q_slpm: slpm = q
+    let p_bar: bar = p_in_psi
+    let v_l: L = v_in_gal
+    observe speed_rps
+    observe speed_si
+    observe p_psi
+    observe v_gal
+    observe mu_cp
+    observe q_slpm
+    observe p_bar
+    observe v_l
+    observe speed
+}
+";
+    let got = both(src, |e| {
+        trace(
+            e,
+            &[&[1500.0, 1.0, 37.85411784, 0.001, 0.06, 145.03773773, 2.0]],
+        )
+    });
+    let want = [
+        25.0,
+        25.0,
+        1e5 / 6894.757293168361,
+        10.0,
+        1.0,
+        1.0,
+        145.03773773 * 6894.757293168361 / 1e5,
+        2.0 * 3.785411784,
+        1500.0,
+    ];
+    assert_eq!(got[1].len(), want.len());
+    for (i, (g, w)) in got[1].iter().zip(want).enumerate() {
+        near(&format!("value {i}"), *g, w, 1e-9 * w.abs());
+    }
+    near("1 bar in psi", got[1][2], 14.503773773, 1e-8);
+    near("145.03773773 psi in bar", got[1][6], 10.0, 1e-9);
+}
