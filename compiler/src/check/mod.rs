@@ -735,13 +735,19 @@ impl<'a, 'db> DefChecker<'a, 'db> {
         if let Some(v) = konst
             && v.fract() != 0.0
         {
+            let shown = crate::ir::fmt_f64;
             let d = Diagnostic::error(
                 codes::NOT_INTEGER,
                 format!("{what}, but {v} is not a whole number"),
                 &self.path,
                 span,
                 "not a whole number",
-            );
+            )
+            .with_help(format!(
+                "pass a whole number, such as {} or {}",
+                shown(v.floor()),
+                shown(v.ceil())
+            ));
             self.err(d);
         }
     }

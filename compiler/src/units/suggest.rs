@@ -215,7 +215,7 @@ const HINTS: &[(&str, &str)] = &[
     ),
     (
         "psi",
-        "`psi` is not built in: declare it with `unit psi = 6894.757 Pa`",
+        "`psi` is not built in: declare it with `unit psi = 6894.757293168361 Pa`",
     ),
     (
         "ev",
