@@ -470,3 +470,32 @@ fn library_overrides_match_the_command_line() {
         x_dot
     );
 }
+
+/// The Python schedule of `examples/factory_policy.py`, driven through `exec:`, makes the
+/// 27 items the Rust heuristic of compiler/tests/factory.rs makes.
+#[test]
+fn the_python_factory_schedule_makes_27_items() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "python3 is missing on CI");
+        eprintln!("python3 not found: skipped");
+        return;
+    }
+    let dir = temp_dir("factory");
+    let out = dir.join("f.csv");
+    let (code, _, err) = plantc(&[
+        "run",
+        "../examples/factory.plant",
+        "--episodes",
+        "1",
+        "--policy",
+        "exec:python3 ../examples/factory_policy.py",
+        "--states",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (h, rows) = read_csv(&out);
+    let last = rows.last().unwrap();
+    assert_eq!(last[col(&h, "state:items")], "27");
+    assert_eq!(last[col(&h, "terminated")], "1");
+}
