@@ -1,0 +1,2 @@
+-- `.plant` files are plantc models.
+vim.cmd([[autocmd BufRead,BufNewFile *.plant setfiletype plant]])
