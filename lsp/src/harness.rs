@@ -162,6 +162,24 @@ impl Harness {
             .unwrap_or_default()
     }
 
+    /// The latest `publishDiagnostics` for a URI received so far (dropping older ones),
+    /// or the next one when none is queued: the diagnostics of the document as the
+    /// server holds it after every message sent before the last answered request.
+    pub fn latest_diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        let mut last = None;
+        self.inbox.retain(|m| {
+            let hit = m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri;
+            if hit {
+                last = Some(m["params"]["diagnostics"].clone());
+            }
+            !hit
+        });
+        match last {
+            Some(d) => d.as_array().cloned().unwrap_or_default(),
+            None => self.diagnostics(uri),
+        }
+    }
+
     /// Drop every queued message.
     pub fn drain(&mut self) {
         self.inbox.clear();
