@@ -12,6 +12,11 @@ mod policy;
 mod run;
 mod trace;
 
+/// The compiler and the language server allocate many small syntax and IR nodes; mimalloc
+/// makes checking a large file about twice as fast as the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 

@@ -78,7 +78,11 @@ fn neovim_shows_and_clears_a_unit_error_through_plantc_lsp() {
             .arg(&file)
             .output()
             .unwrap();
-        (o.status, (), String::from_utf8_lossy(&o.stderr).into_owned())
+        (
+            o.status,
+            (),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
     };
     let code = d["code"].as_str().unwrap_or_default();
     assert!(
