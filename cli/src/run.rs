@@ -303,12 +303,12 @@ impl Runner<'_> {
             if self.steps >= max_steps || episodes_done {
                 break End::Finished;
             }
-            if show_progress && progress.is_none() && self.steps % 64 == 0 {
+            if show_progress && progress.is_none() && self.steps.is_multiple_of(64) {
                 if started.elapsed() > Duration::from_secs(1) {
                     progress = Some(progress_bar(max_steps, max_episodes));
                 }
             } else if let Some(p) = &progress
-                && self.steps % 64 == 0
+                && self.steps.is_multiple_of(64)
             {
                 p.set_position(if max_steps == u64::MAX {
                     self.ended

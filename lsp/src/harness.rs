@@ -59,7 +59,7 @@ impl Harness {
     /// Start and initialize a server with the given workspace folder (if any).
     pub fn initialized(root: Option<&std::path::Path>) -> Harness {
         let mut h = Harness::start();
-        let root_uri = root.map(|r| file_uri(r));
+        let root_uri = root.map(file_uri);
         let folders = root_uri
             .as_ref()
             .map(|u| json!([{ "uri": u, "name": "root" }]))

@@ -404,7 +404,7 @@ fn outline_tokens_hints_folding() {
         .request("textDocument/semanticTokens/full", doc.clone())
         .unwrap();
     let data = toks["data"].as_array().unwrap();
-    assert!(data.len() > 100 && data.len() % 5 == 0);
+    assert!(data.len() > 100 && data.len().is_multiple_of(5));
 
     let folds = h.request("textDocument/foldingRange", doc.clone()).unwrap();
     assert!(folds.as_array().unwrap().len() >= 4);
