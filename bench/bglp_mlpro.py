@@ -8,7 +8,7 @@ Needs: pip install mlpro numpy dill multiprocess matplotlib pandas scipy
 
 1. Correctness: for each seed, MLPro is reset with that seed and stepped with random
    actions; its initial levels and actions are replayed through
-   `plantc run examples/bglp.plant --param <bin>.initial=... --policy csv:actions.csv`,
+   `plantc run examples/bglp.plant --init <bin>.initial=... --policy csv:actions.csv`,
    and every observation and all five rewards are compared (max abs difference).
 2. Speed: MLPro's environment steps per second (random actions, one Action object per
    step as its API requires) against `plantc bench examples/bglp.plant`'s
@@ -86,7 +86,7 @@ def plantc_episode(binary, init, actions, tmp):
     cmd = [binary, "run", os.path.join(ROOT, "examples/bglp.plant"), "--steps", str(len(actions)),
            "--policy", f"csv:{acts}", "--out", trace]
     for b, l0 in zip(BINS, init):
-        cmd += ["--param", f"{b}.initial={l0!r}"]
+        cmd += ["--init", f"{b}.initial={l0!r}"]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
     with open(trace) as f:
         rows = list(csv.DictReader(f))

@@ -43,8 +43,10 @@ pub struct RunArgs {
     /// Seconds to wait for each answer of an `exec:` policy.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub policy_timeout: f64,
-    /// Set the initial value of a state at every reset, e.g. `cart.theta=0.01` or
-    /// `tank.h=50 cm` (a plain number is in the state's declared unit). Repeatable.
+    /// Set the initial value of a state (or a parameter the reset reads, like a
+    /// reservoir's `initial` level) at every reset, e.g. `cart.theta=0.01`,
+    /// `tank.h=50 cm` or `silo_a.initial=0.07` (a plain number is in the declared unit).
+    /// Repeatable.
     #[arg(long = "init", value_name = "NAME=VALUE")]
     pub init: Vec<String>,
     /// Set a parameter at every reset, e.g. `tank.area=2 m^2`. Repeatable.
@@ -548,7 +550,9 @@ fn overrides(
             let what = if states { "state" } else { "parameter" };
             let fits = |k: VarKind| {
                 if states {
-                    matches!(k, VarKind::State | VarKind::DiscreteState)
+                    // What a reset starts from: states, and the parameters that set
+                    // them (`--init silo_a.initial=0.07`, as a recorded episode gives it).
+                    matches!(k, VarKind::State | VarKind::DiscreteState | VarKind::Param)
                 } else {
                     k == VarKind::Param
                 }
