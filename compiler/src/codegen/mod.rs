@@ -193,6 +193,16 @@ fn host_isa() -> Result<isa::OwnedTargetIsa, CodegenError> {
         ("opt_level", "speed"),
         ("use_colocated_libcalls", "false"),
         ("is_pic", "false"),
+        // Cranelift's IR verifier runs in debug builds (every test) and is skipped in
+        // release builds, where it took up to half of the compile time.
+        (
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        ),
     ] {
         flags.set(k, v).map_err(backend)?;
     }
