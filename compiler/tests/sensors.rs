@@ -4,22 +4,9 @@
 //! noise (mean and standard deviation over many ticks with a fixed seed).
 
 use plant_runtime::{Env, Rng};
-use plantc::{Backend, Options};
 
-const BACKENDS: [Backend; 2] = [Backend::Interp, Backend::Jit];
-
-fn env(src: &str, backend: Backend) -> Env {
-    let model = plantc::compile_str_with(
-        "test.plant",
-        src,
-        &Options {
-            backend,
-            ..Options::default()
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    Env::new(model)
-}
+mod common;
+use common::{BACKENDS, env};
 
 fn value(env: &Env, name: &str) -> f64 {
     env.value(name)

@@ -5,37 +5,9 @@
 //! runs on both kernels, which must agree bit for bit.
 
 use plant_runtime::Env;
-use plantc::{Backend, Options};
 
-const BACKENDS: [Backend; 2] = [Backend::Interp, Backend::Jit];
-
-fn env(src: &str, backend: Backend) -> Env {
-    let model = plantc::compile_str_with(
-        "test.plant",
-        src,
-        &Options {
-            backend,
-            ..Options::default()
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    Env::new(model)
-}
-
-/// Runs `script` on both kernels and checks that what it records is bit-identical;
-/// returns the interpreter's record.
-fn both(src: &str, script: impl Fn(&mut Env) -> Vec<Vec<f64>>) -> Vec<Vec<f64>> {
-    let mut runs = BACKENDS.map(|b| script(&mut env(src, b)));
-    for (k, (a, b)) in runs[0].iter().zip(&runs[1]).enumerate() {
-        let (a, b): (Vec<u64>, Vec<u64>) = (
-            a.iter().map(|x| x.to_bits()).collect(),
-            b.iter().map(|x| x.to_bits()).collect(),
-        );
-        assert_eq!(a, b, "record {k}: the kernels differ");
-    }
-    assert_eq!(runs[0].len(), runs[1].len());
-    std::mem::take(&mut runs[0])
-}
+mod common;
+use common::both;
 
 /// Reset, then one step per action; the observations after each.
 fn trace(env: &mut Env, actions: &[&[f64]]) -> Vec<Vec<f64>> {
