@@ -1,5 +1,5 @@
 //! Checking and flattening cost as plants grow (1k, 10k, 100k node instances), and the
-//! cost of checking each example from source. Run: `cargo bench -p plantc --bench check`.
+//! cost of checking each example from source, and re-parsing after an edit. Run: `cargo bench -p plantc --bench check`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use plantc::driver::Session;
@@ -33,6 +33,27 @@ fn scaling(c: &mut Criterion) {
     g.finish();
 }
 
+/// Parsing a 2,000-line file from scratch, and again after a one-character edit near its
+/// middle with the member memo of the previous parse (what the language server does).
+fn reparse(c: &mut Criterion) {
+    let text = plantc::generate::chain_plant(1000);
+    let edited = text.replacen("c500 = Cell(area: 3", "c500 = Cell(area: 35", 1);
+    let mut g = c.benchmark_group("parse_2000_lines");
+    g.bench_function("fresh", |b| {
+        b.iter(|| plantc::syntax::parse("chain.plant", &text))
+    });
+    let mut memo = plantc::syntax::MemberMemo::default();
+    let mut flip = false;
+    g.bench_function("after_edit_with_memo", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let t = if flip { &edited } else { &text };
+            plantc::syntax::parse_reusing("chain.plant", t, &mut memo)
+        })
+    });
+    g.finish();
+}
+
 fn examples(c: &mut Criterion) {
     let mut g = c.benchmark_group("examples");
     for entry in std::fs::read_dir("../examples")
@@ -49,5 +70,5 @@ fn examples(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, scaling, examples);
+criterion_group!(benches, scaling, reparse, examples);
 criterion_main!(benches);

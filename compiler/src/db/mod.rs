@@ -8,13 +8,24 @@
 //!
 //! The database does no IO: the driver (or the language server) reads files and sets inputs.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::diagnostics::Diagnostic;
 use crate::syntax::{self, Parsed};
 
 #[salsa::db]
-pub trait Db: salsa::Database {}
+pub trait Db: salsa::Database {
+    /// The parser's member memos, by file path (see [`syntax::MemberMemo`]); `None` parses
+    /// every file from scratch.
+    fn member_memos(&self) -> Option<&MemberMemos> {
+        None
+    }
+}
+
+/// The member memos of the files a database parsed. A memo only saves work: a parse with
+/// it gives the same result as one without, so [`parse`] stays a pure function of the text.
+pub type MemberMemos = Mutex<HashMap<String, syntax::MemberMemo>>;
 
 /// The concrete database. Cloning it gives another handle on the same storage (for
 /// parallel reads); the execution log counts how often each query actually ran.
@@ -23,6 +34,7 @@ pub trait Db: salsa::Database {}
 pub struct Database {
     storage: salsa::Storage<Self>,
     log: Option<Arc<Mutex<Vec<String>>>>,
+    memos: Arc<MemberMemos>,
 }
 
 impl Database {
@@ -41,6 +53,7 @@ impl Database {
         Database {
             storage: salsa::Storage::new(Some(Box::new(callback))),
             log: Some(log),
+            memos: Arc::default(),
         }
     }
 
@@ -60,7 +73,11 @@ impl Database {
 impl salsa::Database for Database {}
 
 #[salsa::db]
-impl Db for Database {}
+impl Db for Database {
+    fn member_memos(&self) -> Option<&MemberMemos> {
+        Some(&self.memos)
+    }
+}
 
 /// One source file: the path it is known by (used in diagnostics and to resolve relative
 /// imports; stdlib files are `std/<module>.plant`) and its text.
@@ -79,7 +96,16 @@ pub struct Workspace {
 /// Parse one file (tracked: re-runs only when the file's text changes).
 #[salsa::tracked(returns(ref))]
 pub fn parse(db: &dyn Db, file: SourceFile) -> Parsed {
-    syntax::parse(file.path(db), file.text(db))
+    let (path, text) = (file.path(db), file.text(db));
+    match db.member_memos() {
+        Some(memos) => {
+            // A panic cannot leave a memo wrong, only incomplete: ignore poisoning.
+            let mut memos = memos.lock().unwrap_or_else(|e| e.into_inner());
+            let memo = memos.entry(path.clone()).or_default();
+            syntax::parse_reusing(path, text, memo)
+        }
+        None => syntax::parse(path, text),
+    }
 }
 
 /// All diagnostics for one file, from every phase, sorted by position and de-duplicated.

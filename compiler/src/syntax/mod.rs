@@ -4,5 +4,6 @@
 
 pub mod ast;
 pub mod parser;
+mod shift;
 
-pub use parser::{Parsed, parse};
+pub use parser::{MemberMemo, Parsed, parse, parse_reusing};

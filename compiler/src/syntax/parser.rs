@@ -20,6 +20,11 @@
 //! 5. Pairs become the AST in `build`, which applies operator precedence, checks nesting
 //!    depth (`MAX_DEPTH`) and numbers (E0003, E0008). pest failures become messages in
 //!    words in `errors`.
+//!
+//! [`parse_reusing`] keeps the members it built in a [`MemberMemo`]: a member whose text is
+//! unchanged since the last parse is not run through pest again but copied and moved to
+//! its new place ([`Shift`]). This is what makes re-parsing a large file after a small
+//! edit cheap in the language server.
 
 mod build;
 mod errors;
@@ -33,8 +38,11 @@ use pest::Parser;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 
+use rustc_hash::FxHashMap;
+
 use crate::diagnostics::{Diagnostic, codes};
 use crate::syntax::ast::{self, Span};
+use crate::syntax::shift::Shift;
 use build::{Builder, Fail, Head};
 use errors::Context;
 use grammar::{PlantParser, Rule};
@@ -52,8 +60,46 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Members built by earlier parses of one file, by rule and text, with spans relative to
+/// their start. Only members that parsed cleanly on their first slice are kept: their tree
+/// depends on nothing but that text. After each parse the memo holds exactly the members
+/// of the text just parsed, so it never grows past one file's worth.
+#[derive(Default)]
+pub struct MemberMemo {
+    members: Memo,
+}
+
+/// Entries by the member's text (its first slice, see [`Driver::run`]), which also decides
+/// its rule; boxed so the maps move pointers, not trees.
+type Memo = FxHashMap<Box<str>, Box<MemoEntry>>;
+
+impl MemberMemo {
+    /// How many members the memo holds.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+}
+
+#[derive(Clone)]
+struct MemoEntry {
+    rule: Rule,
+    kind: ast::MemberKind,
+    /// The member's length: its end relative to its start.
+    len: u32,
+}
+
 /// Parse one file. `file_name` is used in diagnostic labels. Never panics, on any input.
 pub fn parse(file_name: &str, text: &str) -> Parsed {
+    parse_reusing(file_name, text, &mut MemberMemo::default())
+}
+
+/// [`parse`], reusing the members of earlier parses kept in `memo` (and leaving there the
+/// members of this one). The result is the same as [`parse`]'s.
+pub fn parse_reusing(file_name: &str, text: &str, memo: &mut MemberMemo) -> Parsed {
     let mut diags = Vec::new();
     let limit = match scan::unterminated_comment(text) {
         Some(at) => {
@@ -80,8 +126,12 @@ pub fn parse(file_name: &str, text: &str) -> Parsed {
         diags,
         unparsed: Vec::new(),
         cut,
+        new: Memo::with_capacity_and_hasher(memo.members.len(), Default::default()),
+        old: std::mem::take(&mut memo.members),
+        extended: false,
     };
     let (items, doc) = driver.items();
+    memo.members = std::mem::take(&mut driver.new);
     Parsed {
         file: ast::File { doc, items },
         diagnostics: driver.diags,
@@ -99,6 +149,11 @@ struct Driver<'a> {
     /// The text was cut at an unterminated `/*` (reported): what is open at its end was
     /// closed inside the comment, so it is not reported as unclosed.
     cut: bool,
+    /// The memo of the previous parse, and the one this parse leaves (see [`MemberMemo`]).
+    old: Memo,
+    new: Memo,
+    /// The last [`Driver::run`] had to look past its first slice.
+    extended: bool,
 }
 
 /// A body ended by `}` (after it) or not closed (the position to resume at).
@@ -123,8 +178,20 @@ impl<'a> Driver<'a> {
     /// of the slice, the slice is doubled and the parse retried, so the result is the same
     /// as on the whole text.
     fn run(&mut self, rule: Rule, pos: usize, ctx: Context) -> Option<Pair<'a, Rule>> {
+        let end = scan::region_end(self.text, pos, pos, ctx);
+        self.run_to(rule, pos, end, ctx)
+    }
+
+    /// [`Driver::run`] on the first slice `pos..end`; sets `extended` when it looked further.
+    fn run_to(
+        &mut self,
+        rule: Rule,
+        pos: usize,
+        mut end: usize,
+        ctx: Context,
+    ) -> Option<Pair<'a, Rule>> {
         let text: &'a str = self.text;
-        let mut end = scan::region_end(text, pos, pos, ctx);
+        self.extended = false;
         loop {
             if let Some(at) = scan::too_deep(&text[..end], pos, MAX_DEPTH as usize) {
                 self.diags.push(errors::too_deep(
@@ -155,6 +222,7 @@ impl<'a> Driver<'a> {
                 // The construct may go on past the slice: look further.
                 let want = (pos + 2 * (end - pos).max(256)).min(text.len());
                 end = scan::region_end(text, pos, want, ctx);
+                self.extended = true;
                 continue;
             }
             if self.cut && at >= text.len() {
@@ -569,7 +637,46 @@ impl<'a> Driver<'a> {
             self.diags.push(d);
             return None;
         };
-        let head = self.run(rule, pos, Context::Member)?;
+        let slice_end = scan::region_end(self.text, pos, pos, Context::Member);
+        let memoisable = !matches!(
+            rule,
+            Rule::member_head
+                | Rule::for_head
+                | Rule::agent_head
+                | Rule::when_head
+                | Rule::on_decide_head
+        );
+        let slice = &self.text[pos..slice_end];
+        if memoisable {
+            let hit = match self.old.remove_entry(slice) {
+                Some((key, entry)) if entry.rule == rule => {
+                    let kind = entry.kind.clone();
+                    let len = entry.len;
+                    self.new.insert(key, entry);
+                    Some((kind, len))
+                }
+                _ => self
+                    .new
+                    .get(slice)
+                    .filter(|e| e.rule == rule)
+                    .map(|e| (e.kind.clone(), e.len)),
+            };
+            if let Some((mut kind, len)) = hit {
+                kind.shift(pos as u32);
+                let end = pos + len as usize;
+                return Some((
+                    ast::Member {
+                        doc,
+                        kind,
+                        span: Span::new(pos, end),
+                    },
+                    end,
+                ));
+            }
+        }
+        let diags_before = self.diags.len();
+        let head = self.run_to(rule, pos, slice_end, Context::Member)?;
+        let clean_first_slice = !self.extended;
         let inner = if rule == Rule::member_head {
             head.into_inner().next()?
         } else {
@@ -630,6 +737,20 @@ impl<'a> Driver<'a> {
                 let built = self.builder(pos).member(inner);
                 match built {
                     Ok((kind, end)) => {
+                        if memoisable && clean_first_slice && self.diags.len() == diags_before {
+                            // Kept relative to the member's start.
+                            let mut relative = kind.clone();
+                            relative.shift((pos as u32).wrapping_neg());
+                            let len = (end - pos) as u32;
+                            self.new.insert(
+                                slice.into(),
+                                Box::new(MemoEntry {
+                                    rule,
+                                    kind: relative,
+                                    len,
+                                }),
+                            );
+                        }
                         let span = Span::new(pos, end);
                         Some((ast::Member { doc, kind, span }, end))
                     }

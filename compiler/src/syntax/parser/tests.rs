@@ -2005,6 +2005,23 @@ fn help_for_arguments_and_instances() {
     );
 }
 
+/// Members reused from the memo are moved to their new place: every span of a parse after
+/// an edit that shifts the rest of the file equals a fresh parse's.
+#[test]
+fn memo_moves_reused_members() {
+    let mut memo = MemberMemo::default();
+    let a = parse_reusing("memo.plant", SAMPLE, &mut memo);
+    assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+    // One more character in the first node's first line moves everything after it.
+    let edited = SAMPLE.replacen("0.01 L/min/rpm", "0.015 L/min/rpm", 1);
+    let b = parse_reusing("memo.plant", &edited, &mut memo);
+    assert_eq!(b, parse("memo.plant", &edited));
+    // The other members came from the memo, which now holds this text's members only.
+    assert!(memo.len() > 20, "{}", memo.len());
+    let again = parse_reusing("memo.plant", SAMPLE, &mut memo);
+    assert_eq!(again, a);
+}
+
 mod random {
     use super::*;
     use proptest::prelude::*;
@@ -2107,6 +2124,31 @@ mod random {
             check_spans(&src, &p);
             for d in &p.diagnostics {
                 assert_words(d);
+            }
+        }
+
+        /// A parse that reuses the members of earlier parses (as the language server does
+        /// after each edit) equals a fresh parse, whatever the edits.
+        #[test]
+        fn memoised_parse_equals_fresh_parse(
+            edits in proptest::collection::vec((0usize..10_000, 0usize..12, 0..TOKENS.len()), 1..12)
+        ) {
+            let mut text = SAMPLE.to_string();
+            let mut memo = MemberMemo::default();
+            let first = parse_reusing("memo.plant", &text, &mut memo);
+            prop_assert_eq!(&first, &parse("memo.plant", &text));
+            for (at, del, tok) in edits {
+                let mut at = at % (text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let mut end = (at + del).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                text.replace_range(at..end, TOKENS[tok]);
+                let memoised = parse_reusing("memo.plant", &text, &mut memo);
+                prop_assert_eq!(&memoised, &parse("memo.plant", &text), "after editing to:\n{}", text);
             }
         }
 
