@@ -89,6 +89,8 @@ enum Emit {
     IrJson,
     /// The Cranelift IR of each plant's native functions (reset, tick, step, observe, batch).
     Clif,
+    /// The optimised machine code of each plant's functions.
+    Asm,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -187,10 +189,15 @@ fn check(files: &[String], format: Format, emit: Option<Emit>, color: Color) -> 
                         }
                     }
                 }
-                Emit::Clif => {
+                Emit::Clif | Emit::Asm => {
                     for m in session.models(*f) {
                         let plan = plantc::layout::plan(&m);
-                        match plantc::codegen::emit_clif(&m, &plan) {
+                        let text = if emit == Emit::Clif {
+                            plantc::codegen::emit_clif(&m, &plan)
+                        } else {
+                            plantc::codegen::emit_asm(&m, &plan)
+                        };
+                        match text {
                             Ok(text) => out!("; plant {}\n{text}", m.name),
                             Err(e) => {
                                 eprintln!("error: cannot generate code for `{}`: {e}", m.name);

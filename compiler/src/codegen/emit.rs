@@ -5,7 +5,8 @@
 //! - parameters and actions (and, in `observe`/`reset`, states) are loaded once, in the
 //!   entry block, the first time something reads them (`entry_load`);
 //! - in `step` and `tick`, each state is a cranelift-frontend [`Variable`] loaded at entry
-//!   and stored only on the way out, like the tick count, `prev_states` and `h`;
+//!   and stored only on the way out, like the tick count and `h`; `prev_states` is stored
+//!   by each tick (a variable would be carried around the tick loop for nothing);
 //! - each algebraic value is a [`Variable`] with a compile-time *valid* flag. A phase
 //!   that reads algebraic values first computes the ones that are not valid (in
 //!   evaluation order); assigning a state clears the flag of every algebraic value that
@@ -80,8 +81,6 @@ pub(super) struct Fx<'a, 'b> {
     fixed: Vec<Option<Value>>,
     /// One variable per state (in `step` and `tick`).
     svar: Option<Vec<Variable>>,
-    /// The states from before the last tick (in `step` and `tick`).
-    prev: Vec<Variable>,
     ticks: Option<Variable>,
     h: Option<Variable>,
     avar: Vec<Variable>,
@@ -131,7 +130,6 @@ impl<'a, 'b> Fx<'a, 'b> {
             entry_jump,
             fixed: vec![None; m.vars.len()],
             svar: None,
-            prev: Vec::new(),
             ticks: None,
             h: None,
             avar,
@@ -231,27 +229,16 @@ impl<'a, 'b> Fx<'a, 'b> {
     // ----- variables -----------------------------------------------------------------
 
     /// Make states `Variable`s loaded at entry (for `step` and `tick`), with the tick
-    /// count, `prev_states` and `h`.
-    pub fn state_vars(&mut self, load_prev: bool) {
+    /// count and `h`.
+    pub fn state_vars(&mut self) {
         let l = &self.plan.info.layout;
-        let (prev_at, ticks_at, h_at) = (l.prev_states, l.ticks, self.plan.h);
+        let (ticks_at, h_at) = (l.ticks, self.plan.h);
         let mut sv = Vec::with_capacity(self.m.states.len());
         for s in &self.m.states {
             let x = self.entry_load(s.var.index());
             let v = self.b.declare_var(F64);
             self.b.def_var(v, x);
             sv.push(v);
-        }
-        self.prev = Vec::with_capacity(sv.len());
-        for (k, &s) in sv.iter().enumerate() {
-            let x = if load_prev {
-                self.entry_load(prev_at + k)
-            } else {
-                self.b.use_var(s)
-            };
-            let v = self.b.declare_var(F64);
-            self.b.def_var(v, x);
-            self.prev.push(v);
         }
         self.svar = Some(sv);
         let t = self.entry_load(ticks_at);
@@ -927,9 +914,12 @@ impl<'a, 'b> Fx<'a, 'b> {
             .svar
             .clone()
             .ok_or_else(|| internal("no state variables"))?;
+        // `prev_states` goes straight to memory: as a variable it would be carried
+        // around the tick loop (and spilled) although only the last tick's is kept.
+        let prev_at = self.plan.info.layout.prev_states;
         for (k, &v) in sv.iter().enumerate() {
             let x = self.b.use_var(v);
-            self.b.def_var(self.prev[k], x);
+            self.store(prev_at + k, x);
         }
         if let Some(x1) = x1 {
             for (c, &s) in an.continuous.iter().enumerate() {
@@ -1169,10 +1159,6 @@ impl<'a, 'b> Fx<'a, 'b> {
             }
         }
         if ticked {
-            for k in 0..m.states.len() {
-                let v = self.b.use_var(self.prev[k]);
-                self.store(l.prev_states + k, v);
-            }
             let tv = self.ticks.ok_or_else(|| internal("no tick count"))?;
             let t = self.b.use_var(tv);
             self.store(l.ticks, t);
@@ -1201,8 +1187,7 @@ impl<'a, 'b> Fx<'a, 'b> {
 
     /// `tick(mem, rng) -> status`.
     pub fn emit_tick(mut self) -> R<()> {
-        let rk45 = matches!(self.m.integrator, Integrator::Rk45 { .. });
-        self.state_vars(rk45);
+        self.state_vars();
         let exit = self.new_exit();
         self.tick(exit)?;
         self.jump_exit_ok(exit);
@@ -1216,11 +1201,8 @@ impl<'a, 'b> Fx<'a, 'b> {
     pub fn emit_step(mut self) -> R<()> {
         let m = self.m;
         let l = &self.plan.info.layout;
-        let rk45 = matches!(m.integrator, Integrator::Rk45 { .. });
         let ticked = !matches!(m.decide, Decide::Every { ticks: 0 });
-        // `prev_states` keeps its value when no tick happens (`decide when` may make none).
-        let may_skip = !ticked || matches!(m.decide, Decide::When(_));
-        self.state_vars(rk45 || may_skip);
+        self.state_vars();
         let exit = self.new_exit();
         self.assign(&m.on_decide)?;
         self.ticks(exit)?;

@@ -405,6 +405,35 @@ pub fn compile(model: &Model, plan: &Plan) -> Result<JitKernel, CodegenError> {
     })
 }
 
+/// The machine code of the model's functions after Cranelift's optimisations, as
+/// Cranelift's own listing (virtual-register names, one block per basic block), for
+/// `plantc check --emit asm`.
+pub fn emit_asm(model: &Model, plan: &Plan) -> Result<String, CodegenError> {
+    guarded(|| {
+        let an = analysis::analyse(model, plan)?;
+        let isa = host_isa()?;
+        let mut module = new_module()?;
+        let d = declare(&mut module)?;
+        let mut ctx = module.make_context();
+        let mut fbc = FunctionBuilderContext::new();
+        let mut out = String::new();
+        for (which, name) in ALL {
+            build(&mut module, &d, which, &mut ctx, &mut fbc, model, plan, &an)?;
+            ctx.set_disasm(true);
+            let code = ctx
+                .compile(&*isa, &mut Default::default())
+                .map_err(|e| backend(format!("{:?}", e.inner)))?;
+            let listing = code.vcode.clone().unwrap_or_default();
+            out.push_str(&format!(
+                "; {name}: {} bytes\n{listing}\n",
+                code.code_info().total_size
+            ));
+            ctx.clear();
+        }
+        Ok(out)
+    })
+}
+
 /// The Cranelift IR of the model's functions, as generated (before optimisation), for
 /// `plantc check --emit clif`.
 pub fn emit_clif(model: &Model, plan: &Plan) -> Result<String, CodegenError> {

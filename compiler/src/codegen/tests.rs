@@ -53,6 +53,9 @@ fn the_base_model_compiles() {
     let plan = layout::plan(&m);
     assert!(compile(&m, &plan).is_ok());
     assert!(emit_clif(&m, &plan).unwrap().contains("; plant_step"));
+    let asm = emit_asm(&m, &plan).unwrap();
+    assert!(asm.contains("; plant_step: "), "{asm}");
+    assert!(asm.contains("ret"), "{asm}");
 }
 
 #[test]
