@@ -230,9 +230,15 @@ pub trait Kernel: Send + Sync {
     /// One environment step with the actions already in their slots (SI): `on decide`,
     /// the ticks, then the outputs (as [`Kernel::observe`], plus rewards, termination and
     /// truncation).
+    ///
+    /// The memory must be as a reset, a successful step or tick, or `observe` left it:
+    /// the native kernel reads back the algebraic values that depend only on parameters
+    /// and states (docs/language.md, "Memory after each call"). After writing a state or
+    /// parameter slot directly, call [`Kernel::observe`] first.
     fn step(&self, mem: &mut [f64], rng: &mut Rng) -> Status;
 
-    /// One tick (as inside a step), without evaluating outputs.
+    /// One tick (as inside a step), without evaluating outputs; the same precondition as
+    /// [`Kernel::step`].
     fn tick(&self, mem: &mut [f64], rng: &mut Rng) -> Status;
 
     /// Store the algebraic values from the current states and actions, the observations

@@ -28,6 +28,10 @@ pub(super) struct Analysis {
     pub alg_variant: Vec<bool>,
     /// For each algebraic value: whether it depends on a continuous state.
     pub alg_cont: Vec<bool>,
+    /// For each algebraic value: whether it reads only parameters, states and other such
+    /// values (no action, no input), so that the value memory holds between calls is the
+    /// value of the current states (docs/language.md, "Memory after each call").
+    pub alg_stable: Vec<bool>,
     /// State indices of the continuous (`der`) states, in `Model::states` order.
     pub continuous: Vec<usize>,
     /// For each state index: its position in `continuous`, or `NONE`.
@@ -340,6 +344,20 @@ pub(super) fn analyse(model: &Model, plan: &Plan) -> Result<Analysis, CodegenErr
         .iter()
         .map(|d| d.iter().any(|&s| cont_pos[s as usize] != NONE))
         .collect();
+    let mut alg_stable: Vec<bool> = Vec::with_capacity(model.algebraic.len());
+    for a in &model.algebraic {
+        reads.clear();
+        a.value.vars(&mut reads);
+        let stable = reads.iter().all(|v| match role[v.index()] {
+            1 | 2 => true,
+            3 => alg_stable
+                .get(alg_of[v.index()] as usize)
+                .copied()
+                .unwrap_or(false),
+            _ => false,
+        });
+        alg_stable.push(stable);
+    }
 
     let mut an = Analysis {
         alg_of,
@@ -348,6 +366,7 @@ pub(super) fn analyse(model: &Model, plan: &Plan) -> Result<Analysis, CodegenErr
         state_dependents,
         alg_variant,
         alg_cont,
+        alg_stable,
         continuous,
         cont_pos,
         tick_start: Vec::new(),

@@ -1185,11 +1185,38 @@ impl<'a, 'b> Fx<'a, 'b> {
         self.b.ins().jump(exit, &[BlockArg::Value(ok)]);
     }
 
+    /// The algebraic values that read only parameters, states and each other hold in
+    /// memory the values of the current states when `step` or `tick` starts (reset, step,
+    /// observe and tick leave them so): take them from there instead of computing them
+    /// again (CartPole's `sin(theta)` and `cos(theta)`, BGLP's margins).
+    fn stable_from_memory(&mut self) {
+        let m = self.m;
+        for (a, def) in m.algebraic.iter().enumerate() {
+            if self.an.alg_stable[a] {
+                let x = self.entry_load(def.var.index());
+                self.b.def_var(self.avar[a], x);
+                self.set_valid(a, true);
+            }
+        }
+    }
+
     /// `tick(mem, rng) -> status`.
     pub fn emit_tick(mut self) -> R<()> {
         self.state_vars();
+        self.stable_from_memory();
         let exit = self.new_exit();
         self.tick(exit)?;
+        // What the next call takes from memory (see `stable_from_memory`).
+        let m = self.m;
+        for (a, def) in m.algebraic.iter().enumerate() {
+            if self.an.alg_stable[a] {
+                if !self.valid[a] {
+                    self.ensure_list(&[a as u32])?;
+                }
+                let v = self.b.use_var(self.avar[a]);
+                self.store(def.var.index(), v);
+            }
+        }
         self.jump_exit_ok(exit);
         let changes = self.an.tick_changes.clone();
         self.exit_block(exit, &changes, true)?;
@@ -1203,6 +1230,7 @@ impl<'a, 'b> Fx<'a, 'b> {
         let l = &self.plan.info.layout;
         let ticked = !matches!(m.decide, Decide::Every { ticks: 0 });
         self.state_vars();
+        self.stable_from_memory();
         let exit = self.new_exit();
         self.assign(&m.on_decide)?;
         self.ticks(exit)?;
