@@ -248,7 +248,7 @@ fn mixed_kernel_calls_agree_under_both_kernels() {
         let overrides = vec![f64::NAN; info.vars.len()];
         let mut calls = Rng::seeded(7);
         let (mut ma, mut ra) = (vec![0.0; info.layout.slots], Rng::seeded(3));
-        let (mut mb, mut rb) = (ma.clone(), ra.clone());
+        let (mut mb, mut rb) = (ma.clone(), ra);
         jit.kernel().reset(&mut ma, &mut ra, &overrides);
         interp.kernel().reset(&mut mb, &mut rb, &overrides);
         for call in 0..200 {
