@@ -6,7 +6,7 @@
 //! units (as written and in SI). It runs silently while signatures are built and loudly
 //! when a definition is checked.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::sig::{ArrayLen, DefSig, MemberSig, MemberSigKind, SigProvider, slice};
 use super::types::{BUILTINS, BuiltinRule, VType, builtin, describe_with_spelling};
@@ -132,7 +132,7 @@ impl<'a, 'db> Infer<'a, 'db> {
             scope,
             report,
             diags: Vec::new(),
-            used_items: HashSet::new(),
+            used_items: HashSet::default(),
             types: Vec::new(),
         }
     }

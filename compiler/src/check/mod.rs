@@ -9,7 +9,7 @@ pub mod infer;
 pub mod sig;
 pub mod types;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use infer::{Bare, Infer, Inferred, PathInfo, PathKind, Scope};
 use sig::{DefSig, MemberSigKind, SigProvider, node_sigs, resolve_ty};
@@ -33,7 +33,7 @@ pub fn check_file(db: &dyn Db, ws: Workspace, file: SourceFile) -> Vec<Diagnosti
     let sigs = node_sigs(db, ws, file);
     let mut provider = SigProvider::finished(db, ws, file);
     let mut diags = Vec::new();
-    let mut used: HashSet<String> = HashSet::new();
+    let mut used: HashSet<String> = HashSet::default();
     for (i, item) in ast.items.iter().enumerate() {
         let (members, is_plant, name) = match item {
             Item::Node(n) => (&n.members, false, &n.name),
@@ -140,10 +140,10 @@ impl<'a, 'db> DefChecker<'a, 'db> {
             is_plant,
             loop_vars: Vec::new(),
             settings: Settings::default(),
-            declared: HashMap::new(),
-            equations: HashMap::new(),
+            declared: HashMap::default(),
+            equations: HashMap::default(),
             diags: Vec::new(),
-            used_items: HashSet::new(),
+            used_items: HashSet::default(),
         }
     }
 
@@ -1137,7 +1137,7 @@ impl<'a, 'db> DefChecker<'a, 'db> {
             // Recursion: reported by check_recursion.
             return;
         };
-        let mut given: HashMap<&str, Span> = HashMap::new();
+        let mut given: HashMap<&str, Span> = HashMap::default();
         for a in &d.args {
             self.arg(a, &d.name.name, &node, &mut given);
         }
@@ -1671,7 +1671,7 @@ impl<'a, 'db> DefChecker<'a, 'db> {
     fn check_recursion(&mut self, name: &ast::Ident) {
         let start = self.sig.item;
         let mut chain: Vec<(String, Span, crate::resolve::ItemRef)> = Vec::new();
-        let mut seen: HashSet<crate::resolve::ItemRef> = HashSet::new();
+        let mut seen: HashSet<crate::resolve::ItemRef> = HashSet::default();
         if let Some(cycle) = self.find_cycle(start, start, &mut chain, &mut seen, 0) {
             // Report a cycle once, at the node of this file that comes first in it.
             if cycle

@@ -5,7 +5,7 @@
 //! the type inferred from their expression. Signatures are computed per file by the
 //! tracked query [`node_sigs`]; users in other files read them without re-checking.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use super::infer::{Infer, Scope};
@@ -134,7 +134,7 @@ impl<'db> SigProvider<'db> {
             db,
             ws,
             file,
-            done: HashMap::new(),
+            done: HashMap::default(),
             active: Vec::new(),
             ready: None,
         }
@@ -239,7 +239,7 @@ fn build(p: &mut SigProvider<'_>, index: usize) -> Option<DefSig> {
             },
         },
         members: Vec::new(),
-        by_name: HashMap::new(),
+        by_name: HashMap::default(),
         reported: unparsed.iter().map(|n| n.name.clone()).collect(),
     };
     let mut untyped_lets: Vec<(usize, &ast::Expr)> = Vec::new();

@@ -12,6 +12,8 @@
 
 use std::fmt::{self, Write};
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::syntax::ast::Span;
@@ -29,15 +31,16 @@ impl VarId {
 /// Where an item was written.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize)]
 pub struct Source {
-    pub file: String,
+    /// Shared: every variable of an instance points into the same file.
+    pub file: Arc<str>,
     pub start: u32,
     pub end: u32,
 }
 
 impl Source {
-    pub fn new(file: &str, span: Span) -> Source {
+    pub fn new(file: impl Into<Arc<str>>, span: Span) -> Source {
         Source {
-            file: file.to_string(),
+            file: file.into(),
             start: span.start,
             end: span.end,
         }

@@ -12,7 +12,8 @@
 
 mod order;
 
-use std::collections::HashMap;
+// Fx hashing: the keys are names from the source, and lowering looks them up per variable.
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use crate::check::infer::{Infer, Scope};
@@ -103,7 +104,7 @@ enum Slot {
 
 struct Inst {
     file: SourceFile,
-    path: String,
+    path: Arc<str>,
     item: ItemRef,
     prefix: String,
     sig: Arc<DefSig>,
@@ -153,6 +154,11 @@ struct Lowerer<'db> {
     /// Plant-level observations of a plant with agents: every agent sees them.
     shared_observations: Vec<usize>,
     settings: PlantSettings,
+    /// Each file's path, shared by the sources of every variable declared in it.
+    paths: HashMap<SourceFile, Arc<str>>,
+    /// The SI unit names of the dimensions met so far (formatting one is not cheap, and
+    /// a plant has few distinct ones).
+    dim_names: HashMap<crate::units::dim::Dim, String>,
 }
 
 #[derive(Default)]
@@ -185,12 +191,14 @@ impl<'db> Lowerer<'db> {
             agents_declared: false,
             shared_observations: Vec::new(),
             settings: PlantSettings::default(),
+            paths: HashMap::default(),
+            dim_names: HashMap::default(),
         }
     }
 
     fn run(&mut self, root: ItemRef) -> Option<Model> {
         let root_id = self
-            .instantiate(root, String::new(), HashMap::new(), None, 0)
+            .instantiate(root, String::new(), HashMap::default(), None, 0)
             .ok()?;
         for id in 0..self.insts.len() {
             self.translate_instance(id).ok()?;
@@ -201,7 +209,7 @@ impl<'db> Lowerer<'db> {
         self.held_state_warnings();
         let root_inst = &self.insts[root_id];
         let name = root_inst.sig.name.clone();
-        let source = Source::new(&root_inst.path, self.name_span(root));
+        let source = Source::new(root_inst.path.clone(), self.name_span(root));
         let states = self.states();
         if self.standalone {
             return None;
@@ -279,6 +287,14 @@ impl<'db> Lowerer<'db> {
         unit_table(self.db, self.ws, file)
     }
 
+    fn file_path(&mut self, file: SourceFile) -> Arc<str> {
+        let db = self.db;
+        self.paths
+            .entry(file)
+            .or_insert_with(|| file.path(db).as_str().into())
+            .clone()
+    }
+
     fn new_var(
         &mut self,
         name: String,
@@ -289,7 +305,11 @@ impl<'db> Lowerer<'db> {
     ) -> VarId {
         let id = VarId(self.vars.len() as u32);
         let si = match ty {
-            VType::Num(d) => d.to_string(),
+            VType::Num(d) => self
+                .dim_names
+                .entry(d)
+                .or_insert_with(|| d.to_string())
+                .clone(),
             VType::Bool => "bool".to_string(),
             VType::Error => "?".to_string(),
         };
@@ -327,7 +347,7 @@ impl<'db> Lowerer<'db> {
             .get(&item.index)
             .cloned()
             .ok_or(Abort)?;
-        let path = item.file.path(self.db).clone();
+        let path: Arc<str> = self.file_path(item.file);
         let id = self.insts.len();
         self.insts.push(Inst {
             file: item.file,
@@ -335,7 +355,7 @@ impl<'db> Lowerer<'db> {
             item,
             prefix: prefix.clone(),
             sig: sig.clone(),
-            slots: HashMap::new(),
+            slots: HashMap::default(),
             args,
             decl,
         });
@@ -369,7 +389,7 @@ impl<'db> Lowerer<'db> {
                     Some(e) => Some(self.array_len(id, &ms.array, e)?),
                 };
                 let count = len.unwrap_or(1);
-                let src = Source::new(&path, name.span);
+                let src = Source::new(path.clone(), name.span);
                 if let MemberKind::Instance(d) = &m.kind {
                     let MemberSigKind::Instance(Some(child)) = ms.kind else {
                         return Err(Abort);
@@ -380,8 +400,8 @@ impl<'db> Lowerer<'db> {
                             Some(_) => format!("{prefix}{}[{k}].", name.name),
                             None => format!("{prefix}{}.", name.name),
                         };
-                        let mut child_args = HashMap::new();
-                        let bind = HashMap::new();
+                        let mut child_args = HashMap::default();
+                        let bind = HashMap::default();
                         for a in &d.args {
                             let e = self.expr(id, &a.value, &bind)?;
                             child_args.insert(a.name.name.clone(), e);
@@ -390,7 +410,7 @@ impl<'db> Lowerer<'db> {
                             child,
                             child_prefix,
                             child_args,
-                            Some((path.clone(), d.name.span)),
+                            Some((path.to_string(), d.name.span)),
                             depth + 1,
                         )?;
                         ids.push(cid);
@@ -449,7 +469,7 @@ impl<'db> Lowerer<'db> {
         let given = self.insts[id].args.get(&d.name.name).cloned();
         let value = match (given, &d.default) {
             (Some(e), _) => e,
-            (None, Some(def)) => self.expr(id, def, &HashMap::new())?,
+            (None, Some(def)) => self.expr(id, def, &HashMap::default())?,
             (None, None) if self.standalone => Expr::Const(0.0),
             (None, None) => return Err(Abort),
         };
@@ -478,14 +498,14 @@ impl<'db> Lowerer<'db> {
                     Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= 1.0e7 => Ok(n as usize),
                     Some(n) => {
                         let path = self.insts[id].path.clone();
-                        self.diags.push(Diagnostic::error(codes::BAD_ARRAY_SIZE, format!("array size `{p}` is {n} here; it must be a whole number from 1 to 10000000"), &path, size.span, "invalid array size"));
+                        self.diags.push(Diagnostic::error(codes::BAD_ARRAY_SIZE, format!("array size `{p}` is {n} here; it must be a whole number from 1 to 10000000"), &*path, size.span, "invalid array size"));
                         Err(Abort)
                     }
                     None if self.standalone => Err(Abort),
                     None => {
                         let path = self.insts[id].path.clone();
                         self.diags.push(
-                            Diagnostic::error(codes::BAD_ARRAY_SIZE, format!("array size `{p}` is not a constant here"), &path, size.span, "size not known when the plant is built")
+                            Diagnostic::error(codes::BAD_ARRAY_SIZE, format!("array size `{p}` is not a constant here"), &*path, size.span, "size not known when the plant is built")
                                 .with_help("pass a whole number for the parameter, not an expression that draws or depends on other parameters' random values"),
                         );
                         Err(Abort)
@@ -528,7 +548,7 @@ impl<'db> Lowerer<'db> {
     fn translate_instance(&mut self, id: InstId) -> Result<(), Abort> {
         let item = self.insts[id].item;
         let members = self.members(item);
-        let bind = HashMap::new();
+        let bind = HashMap::default();
         self.translate_members(id, members, &bind, None)
     }
 
@@ -542,7 +562,7 @@ impl<'db> Lowerer<'db> {
         let path = self.insts[id].path.clone();
         let is_root = id == 0;
         for m in members {
-            let src = Source::new(&path, m.span);
+            let src = Source::new(path.clone(), m.span);
             match &m.kind {
                 MemberKind::Param(_) | MemberKind::Instance(_) => {}
                 MemberKind::Port(d) => {
@@ -584,7 +604,7 @@ impl<'db> Lowerer<'db> {
                         EquationKind::Der => StateUpdate::Der(value),
                         EquationKind::Next => StateUpdate::Next(value),
                     };
-                    let here = Source::new(&path, eq.keyword.to(eq.target.span));
+                    let here = Source::new(path.clone(), eq.keyword.to(eq.target.span));
                     if let Some((prev, prev_src)) = &self.data[v.index()].update {
                         let same = matches!(
                             (prev, &update),
@@ -606,11 +626,11 @@ impl<'db> Lowerer<'db> {
                             )
                         };
                         let d = if *prev_src == here {
-                            Diagnostic::error(code, msg, &path, here.span(), "written again by another iteration of the loop")
+                            Diagnostic::error(code, msg, &*path, here.span(), "written again by another iteration of the loop")
                                 .with_help("each element needs exactly one equation: check the index against the loop variable")
                         } else {
-                            Diagnostic::error(code, msg, &path, here.span(), "second equation")
-                                .with_secondary(&prev_src.file, prev_src.span(), "first equation here")
+                            Diagnostic::error(code, msg, &*path, here.span(), "second equation")
+                                .with_secondary(&*prev_src.file, prev_src.span(), "first equation here")
                                 .with_help("a state is continuous (`der`) or discrete (`next`), with one equation")
                         };
                         self.diags.push(d);
@@ -623,7 +643,7 @@ impl<'db> Lowerer<'db> {
                     let target = self.path_var(id, &b.target, bind)?;
                     self.data[target.index()]
                         .drivers
-                        .push((source, Source::new(&path, m.span)));
+                        .push((source, Source::new(path.clone(), m.span)));
                 }
                 MemberKind::For(f) => {
                     let lo = self.expr(id, &f.lo, bind)?;
@@ -643,7 +663,7 @@ impl<'db> Lowerer<'db> {
                                     .unwrap_or_else(|| "not a constant".into())
                             };
                             self.diags.push(
-                                Diagnostic::error(codes::BAD_RANGE, format!("this `for` range is {} .. {} here; it needs whole numbers known when the plant is built, with lo <= hi", show(lo), show(hi)), &path, f.lo.span.to(f.hi.span), "invalid range")
+                                Diagnostic::error(codes::BAD_RANGE, format!("this `for` range is {} .. {} here; it needs whole numbers known when the plant is built, with lo <= hi", show(lo), show(hi)), &*path, f.lo.span.to(f.hi.span), "invalid range")
                                     .with_help("bound the loop with constants or `int` parameters given as whole numbers"),
                             );
                             return Err(Abort);
@@ -882,7 +902,7 @@ impl<'db> Lowerer<'db> {
             out.push(Assignment {
                 var,
                 value,
-                source: Source::new(&path, a.span),
+                source: Source::new(path.clone(), a.span),
             });
         }
         Ok(out)
@@ -904,13 +924,8 @@ impl<'db> Lowerer<'db> {
     ) -> Result<VarId, Abort> {
         let mut at = id;
         for (i, seg) in p.segments.iter().enumerate() {
-            let slot = self.insts[at]
-                .slots
-                .get(&seg.name.name)
-                .cloned()
-                .ok_or(Abort)?;
             let last = i + 1 == p.segments.len();
-            let (len, array) = match &slot {
+            let (len, array) = match self.insts[at].slots.get(&seg.name.name).ok_or(Abort)? {
                 Slot::Vars { vars, array } => (vars.len(), *array),
                 Slot::Insts { insts, array } => (insts.len(), *array),
             };
@@ -919,7 +934,7 @@ impl<'db> Lowerer<'db> {
                 (Some(ix), true) => self.index(at, id, ix, len, &seg.name.name, bind)?,
                 _ => return Err(Abort),
             };
-            match slot {
+            match self.insts[at].slots.get(&seg.name.name).ok_or(Abort)? {
                 Slot::Vars { vars, .. } if last => return Ok(vars[k]),
                 Slot::Insts { insts, .. } if !last => at = insts[k],
                 _ => return Err(Abort),
@@ -944,7 +959,7 @@ impl<'db> Lowerer<'db> {
                 Diagnostic::error(
                     codes::NOT_INTEGER,
                     "an array index must be known when the plant is built",
-                    &path,
+                    &*path,
                     ix.span,
                     "not a constant",
                 )
@@ -961,7 +976,7 @@ impl<'db> Lowerer<'db> {
                         "index {} is out of range for `{name}`, which has {len} elements",
                         ir::fmt_f64(k)
                     ),
-                    &path,
+                    &*path,
                     ix.span,
                     format!("valid indices are 0 to {}", len.saturating_sub(1)),
                 )
@@ -1070,7 +1085,7 @@ impl<'db> Lowerer<'db> {
 
     /// Resolve every in port's drivers into its value.
     fn finish_ports(&mut self) {
-        let mut undriven = HashMap::new();
+        let mut undriven = HashMap::default();
         for i in 0..self.vars.len() {
             let Some(port) = self.data[i].in_port.take() else {
                 continue;
@@ -1108,16 +1123,16 @@ impl<'db> Lowerer<'db> {
                 let mut d = Diagnostic::error(
                     codes::MULTIPLY_DRIVEN,
                     format!("in port `{name}` is driven {} times", drivers.len()),
-                    &drivers[1].1.file,
+                    &*drivers[1].1.file,
                     drivers[1].1.span(),
                     "driven again here",
                 )
-                .with_secondary(&first.file, first.span(), "first driven here");
+                .with_secondary(&*first.file, first.span(), "first driven here");
                 for extra in drivers.iter().skip(2) {
-                    d = d.with_secondary(&extra.1.file, extra.1.span(), "and here");
+                    d = d.with_secondary(&*extra.1.file, extra.1.span(), "and here");
                 }
                 let port_file = self.insts[port.inst].path.clone();
-                d = d.with_secondary(&port_file, port.port_span, "the port is declared here")
+                d = d.with_secondary(&*port_file, port.port_span, "the port is declared here")
                     .with_help("if the drivers should add up, declare the port as a summing junction: `in name: unit sum`");
                 self.diags.push(d);
                 Expr::Const(f64::NAN)
@@ -1169,7 +1184,7 @@ impl<'db> Lowerer<'db> {
             ),
         )
         .with_secondary(
-            &port_file,
+            &*port_file,
             port.port_span,
             "declared here, without a default",
         )
@@ -1277,12 +1292,12 @@ impl<'db> Lowerer<'db> {
         let mut d = Diagnostic::error(
             codes::ALGEBRAIC_LOOP,
             format!("{what}: {}", names.join(" -> ")),
-            &first.file,
+            &*first.file,
             first.span(),
             label,
         );
         for (at, steps) in places.iter().skip(1) {
-            d = d.with_secondary(&at.file, at.span(), describe(steps));
+            d = d.with_secondary(&*at.file, at.span(), describe(steps));
         }
         let help = if self.vars[cycle[0]].kind == VarKind::Param {
             "compute one of these parameters without the others"
@@ -1331,7 +1346,7 @@ impl<'db> Lowerer<'db> {
                 let d = Diagnostic::warning(
                     codes::STATE_NO_EQUATION,
                     format!("state `{}` never changes", self.vars[i].name),
-                    &s.file,
+                    &*s.file,
                     s.span(),
                     "no `der`/`next` equation and no event assigns it",
                 )
