@@ -135,6 +135,7 @@ struct InPort {
 }
 
 /// Stops lowering of one model (the reason was reported, or is a checker error).
+#[derive(Clone, Copy)]
 struct Abort;
 
 struct Lowerer<'db> {
@@ -159,6 +160,7 @@ struct Lowerer<'db> {
     /// The SI unit names of the dimensions met so far (formatting one is not cheap, and
     /// a plant has few distinct ones).
     dim_names: HashMap<crate::units::dim::Dim, String>,
+    unit_scales: HashMap<(SourceFile, &'db str), Result<f64, Abort>>,
 }
 
 #[derive(Default)]
@@ -193,6 +195,7 @@ impl<'db> Lowerer<'db> {
             settings: PlantSettings::default(),
             paths: HashMap::default(),
             dim_names: HashMap::default(),
+            unit_scales: HashMap::default(),
         }
     }
 
@@ -287,6 +290,19 @@ impl<'db> Lowerer<'db> {
         unit_table(self.db, self.ws, file)
     }
 
+    /// The SI scale of a unit written in `file`, evaluated once per distinct text (every
+    /// instance of a node repeats its literals' units).
+    fn unit_scale(&mut self, file: SourceFile, u: &ast::UnitExpr) -> Result<f64, Abort> {
+        let db = self.db;
+        let key = (file, file.text(db).get(u.span.range()).unwrap_or_default());
+        if let Some(s) = self.unit_scales.get(&key) {
+            return *s;
+        }
+        let scale = self.units(file).eval(u).map(|u| u.scale).map_err(|_| Abort);
+        self.unit_scales.insert(key, scale);
+        scale
+    }
+
     fn file_path(&mut self, file: SourceFile) -> Arc<str> {
         let db = self.db;
         self.paths
@@ -378,7 +394,7 @@ impl<'db> Lowerer<'db> {
                     MemberKind::Instance(d) => (&d.name, d.array.as_ref()),
                     _ => continue,
                 };
-                let Some(ms) = sig.member(&name.name).cloned() else {
+                let Some(ms) = sig.member(&name.name) else {
                     continue;
                 };
                 if ms.span != name.span {
@@ -391,7 +407,7 @@ impl<'db> Lowerer<'db> {
                 let count = len.unwrap_or(1);
                 let src = Source::new(path.clone(), name.span);
                 if let MemberKind::Instance(d) = &m.kind {
-                    let MemberSigKind::Instance(Some(child)) = ms.kind else {
+                    let MemberSigKind::Instance(Some(child)) = &ms.kind else {
                         return Err(Abort);
                     };
                     let mut ids = Vec::new();
@@ -407,7 +423,7 @@ impl<'db> Lowerer<'db> {
                             child_args.insert(a.name.name.clone(), e);
                         }
                         let cid = self.instantiate(
-                            child,
+                            *child,
                             child_prefix,
                             child_args,
                             Some((path.to_string(), d.name.span)),
@@ -1002,8 +1018,7 @@ impl<'db> Lowerer<'db> {
                 unit: Some(u),
             } => {
                 let file = self.insts[id].file;
-                let unit = self.units(file).eval(u).map_err(|_| Abort)?;
-                Expr::Const(value * unit.scale)
+                Expr::Const(value * self.unit_scale(file, u)?)
             }
             K::Bool(b) => Expr::Const(if *b { 1.0 } else { 0.0 }),
             K::Paren(inner) => self.expr(id, inner, bind)?,
